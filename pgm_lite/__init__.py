@@ -1,0 +1,56 @@
+"""pgm_lite: discrete probabilistic graphical models for people who learn, teach and use them.
+
+Define a Bayesian network or Markov random field in a few lines (or derive its structure from the
+independencies you declare), count its parameters, query exact marginals, sample, learn its tables
+from data and draw it with Graphviz.
+"""
+
+__version__ = "0.1.0"
+
+# -- core --
+from .exceptions import (
+    MemoryLimitError,
+    ParseError,
+    PGMError,
+    ShapeError,
+    StructureError,
+    VariableNotFoundError,
+    ZeroEvidenceError,
+)
+from .factor import DiscreteFactor
+from .cpd import TabularCPD
+from .bayesian_network import BayesianNetwork
+from .markov_network import MarkovNetwork
+from .independence import (
+    Independence,
+    active_trail_nodes,
+    independencies_hold,
+    is_d_separated,
+    markov_blanket,
+    parse_independence,
+)
+from .parameters import count_parameters, parameter_table
+
+_CORE = [
+    "PGMError", "StructureError", "ShapeError", "VariableNotFoundError", "ZeroEvidenceError",
+    "ParseError", "MemoryLimitError", "DiscreteFactor", "TabularCPD", "BayesianNetwork",
+    "MarkovNetwork", "Independence", "parse_independence", "is_d_separated", "active_trail_nodes",
+    "markov_blanket", "independencies_hold", "count_parameters", "parameter_table",
+]
+
+# -- io --
+_IO = []
+
+# -- inference --
+_INFERENCE = []
+
+# -- sampling --
+_SAMPLING = []
+
+# -- learning --
+_LEARNING = []
+
+# -- render --
+_RENDER = []
+
+__all__ = ["__version__", *_CORE, *_IO, *_INFERENCE, *_SAMPLING, *_LEARNING, *_RENDER]

@@ -1,0 +1,114 @@
+"""Turn user tables (DataFrames of state names or codes, integer arrays) into integer codes."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._checks import format_choices
+from .exceptions import PGMError, ShapeError, VariableNotFoundError
+
+__all__ = ["encode_table", "MISSING"]
+
+MISSING = -1  # code of a missing value when ``allow_missing=True``
+
+
+def encode_table(model, data, *, variables=None, allow_missing=False):
+    """Return an ``(n_rows, len(variables))`` int array of state codes.
+
+    Parameters
+    ----------
+    model : BayesianNetwork or MarkovNetwork
+        Supplies the state names.
+    data : pandas.DataFrame or array_like
+        A DataFrame with one column per variable (state names, or integer codes; extra or missing
+        columns are errors), or an integer array whose columns follow ``variables``.
+    variables : sequence of str, optional
+        Which variables (and column order) to encode; default ``model.variables``.
+    allow_missing : bool, optional
+        Encode NaN/None as ``MISSING`` (-1) instead of raising.
+
+    Raises
+    ------
+    VariableNotFoundError
+        Unknown or missing columns, unknown states (the message names the column and value).
+
+    Examples
+    --------
+    >>> bn = pl.BayesianNetwork([("A", "B")], states={"A": ["no", "yes"]})
+    >>> import pandas as pd
+    >>> encode_table(bn, pd.DataFrame({"A": ["yes", "no"], "B": [1, 0]})).tolist()
+    [[1, 1], [0, 0]]
+    """
+    variables = list(model.variables if variables is None else variables)
+    if hasattr(data, "columns"):
+        columns = [str(c) if not isinstance(c, str) else c for c in data.columns]
+        unknown = [c for c in columns if c not in variables]
+        if unknown:
+            raise VariableNotFoundError(
+                f"data has column(s) {unknown} that are not variables of the model; "
+                f"valid columns: {format_choices(variables)}"
+            )
+        absent = [v for v in variables if v not in columns]
+        if absent:
+            raise VariableNotFoundError(f"data lacks column(s) {absent}")
+        frame = data.set_axis(columns, axis=1)
+        codes = np.empty((len(frame), len(variables)), dtype=np.int64)
+        for j, v in enumerate(variables):
+            codes[:, j] = _encode_column(v, model.states(v), frame[v], allow_missing)
+        return codes
+    array = np.asarray(data)
+    if array.ndim != 2 or array.shape[1] != len(variables):
+        raise ShapeError(
+            f"an array of codes needs shape (n_rows, {len(variables)}) for columns "
+            f"{format_choices(variables)}; got {array.shape}"
+        )
+    if array.dtype.kind not in "iu":
+        import pandas as pd
+
+        return encode_table(model, pd.DataFrame(array, columns=variables),
+                            variables=variables, allow_missing=allow_missing)
+    for j, v in enumerate(variables):
+        k = len(model.states(v))
+        bad = (array[:, j] < 0) | (array[:, j] >= k)
+        if bad.any():
+            value = array[np.argmax(bad), j]
+            raise VariableNotFoundError(
+                f"column {v!r} has code {value}, outside 0..{k - 1} (states {list(model.states(v))})"
+            )
+    return array.astype(np.int64, copy=False)
+
+
+def _encode_column(variable, names, column, allow_missing):
+    import pandas as pd
+
+    missing = column.isna().to_numpy()
+    if missing.all() and len(column):
+        raise PGMError(f"column {variable!r} has no observed value (all missing)")
+    if missing.any() and not allow_missing:
+        raise PGMError(
+            f"column {variable!r} has {int(missing.sum())} missing value(s); "
+            "use pl.fit_em for data with missing values"
+        )
+    values = column.to_numpy()
+    present = values[~missing]
+    if pd.api.types.is_numeric_dtype(column.dtype) and not pd.api.types.is_bool_dtype(column.dtype):
+        codes = np.full(len(values), -1, dtype=np.int64)
+        as_int = present.astype(np.int64)
+        if not np.array_equal(as_int, present) or (as_int < 0).any() or (as_int >= len(names)).any():
+            bad = present[(as_int != present) | (as_int < 0) | (as_int >= len(names))][0]
+            raise VariableNotFoundError(
+                f"column {variable!r} has value {bad!r}, which is neither a state code 0..{len(names) - 1} "
+                f"nor a state name; states: {list(names)}"
+            )
+        codes[~missing] = as_int
+        return codes
+    text = pd.Series(values, dtype=object).where(~missing, None)
+    text = text.map(lambda x: x if x is None or isinstance(x, str) else str(x))
+    codes = pd.Categorical(text, categories=list(names)).codes.astype(np.int64)
+    unknown = (codes < 0) & ~missing
+    if unknown.any():
+        bad = values[np.argmax(unknown)]
+        raise VariableNotFoundError(
+            f"column {variable!r} has unknown state {bad!r}; choose from {list(names)}"
+        )
+    return codes

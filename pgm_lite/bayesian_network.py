@@ -1,0 +1,493 @@
+"""BayesianNetwork: a DAG over discrete variables with one conditional table per variable."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import networkx as nx
+import numpy as np
+
+from ._checks import _merge_states, _reject_duplicates, _split_states, check_variable
+from .cpd import TabularCPD
+from .exceptions import MemoryLimitError, ShapeError, StructureError, VariableNotFoundError
+from .factor import DiscreteFactor, _state_tuple, state_index
+
+__all__ = ["BayesianNetwork"]
+
+
+class BayesianNetwork:
+    """A Bayesian network: a directed acyclic graph plus ``P(variable | parents)`` per variable.
+
+    The network *owns* an ``nx.DiGraph`` (it does not inherit from one), so every change goes
+    through methods that validate first; a rejected change leaves the model as it was.
+
+    Parameters
+    ----------
+    edges : iterable of (str, str), optional
+        Directed edges ``(parent, child)``.
+    cpds : iterable of TabularCPD, optional
+        Conditional tables; each one also adds the edges from its parents.
+    variables : iterable of str, optional
+        Variables to declare first (fixes the declaration order).
+    states : int or dict, optional
+        Number of states of every variable, or ``{variable: int | sequence of names}``.
+        Variables named nowhere get two states ``"0", "1"``.
+
+    Raises
+    ------
+    StructureError
+        On a cycle (the message prints it), a self-loop, a duplicate variable, or a CPD whose
+        parents disagree with the edges.
+    ShapeError
+        If state names or cardinalities disagree between the CPDs and ``states``.
+
+    Examples
+    --------
+    >>> bn = pl.BayesianNetwork(
+    ...     cpds=[pl.TabularCPD("rain", [0.8, 0.2], states={"rain": ["no", "yes"]}),
+    ...           pl.TabularCPD("wet", [[0.9, 0.1], [0.1, 0.9]], parents=["rain"],
+    ...                         states={"wet": ["dry", "wet"]})])
+    >>> bn.variables, bn.parents("wet"), bn.states("rain")
+    (['rain', 'wet'], ['rain'], ('no', 'yes'))
+    >>> bn.factorization()
+    'P(rain) P(wet | rain)'
+    >>> round(bn.log_probability({"rain": "yes", "wet": "wet"}), 4)   # log(0.2 * 0.9)
+    -1.7148
+    """
+
+    def __init__(self, edges=(), cpds=(), *, variables=(), states=None):
+        self._graph = nx.DiGraph()
+        self._states = {}
+        self._cpds = {}
+        self._topological = None
+        self._version = 0
+        cpds = list(cpds)
+        edges = [_as_edge(e) for e in edges]
+        declared = list(variables)
+        _reject_duplicates(declared)
+        default, per_var = _split_states(states)
+
+        names = dict.fromkeys(declared)
+        for u, v in edges:
+            names.update(dict.fromkeys((u, v)))
+        seen_cpd = set()
+        for cpd in cpds:
+            if not isinstance(cpd, TabularCPD):
+                raise TypeError(f"cpds must be TabularCPD objects, got {type(cpd).__name__}")
+            if cpd.variable in seen_cpd:
+                raise StructureError(f"two CPDs given for variable {cpd.variable!r}")
+            seen_cpd.add(cpd.variable)
+            names.update(dict.fromkeys(cpd.scope))
+        unknown = [v for v in per_var if v not in names]
+        if unknown:
+            raise VariableNotFoundError(
+                f"states given for {unknown}, which appear in no variable, edge or CPD"
+            )
+        all_edges = list(dict.fromkeys(edges + [(p, c.variable) for c in cpds for p in c.parents]))
+        graph = nx.DiGraph()
+        graph.add_nodes_from(names)
+        for u, v in all_edges:
+            if u == v:
+                raise StructureError(f"self-loop on {u!r}: a variable cannot be its own parent")
+        graph.add_edges_from(all_edges)
+        if not nx.is_directed_acyclic_graph(graph):
+            cycle = [u for u, _ in nx.find_cycle(graph)]
+            raise StructureError(
+                f"the edges contain the cycle {' -> '.join(map(str, cycle + cycle[:1]))}; "
+                "a Bayesian network must be acyclic"
+            )
+        for cpd in cpds:
+            _check_cpd_parents(cpd, list(graph.predecessors(cpd.variable)))
+
+        sources = {v: [] for v in names}
+        for v, spec in per_var.items():
+            sources[v].append(("the states argument", spec))
+        for cpd in cpds:
+            for var in cpd.scope:
+                sources[var].append((f"the CPD of {cpd.variable!r}", cpd.states[var]))
+        self._states = {v: _merge_states(v, sources[v], default) for v in names}
+        self._graph = graph
+        self._cpds = {c.variable: _relabel(c, self._states) for c in cpds}
+
+    # -- reading the model ------------------------------------------------------------------
+    @property
+    def variables(self):
+        """list of str: the variables in declaration order."""
+        return list(self._states)
+
+    @property
+    def edges(self):
+        """list of (str, str): the directed edges ``(parent, child)``."""
+        return [(p, v) for v in self._states for p in self.parents(v)]
+
+    @property
+    def graph(self):
+        """nx.DiGraph: a copy of the structure (changing it does not change the model)."""
+        return self._graph.copy()
+
+    def _check(self, variable):
+        return check_variable(variable, self._states)
+
+    def states(self, variable):
+        """Return the state names of ``variable`` as a tuple of str."""
+        return self._states[self._check(variable)]
+
+    def cardinality(self, variable):
+        """Return the number of states of ``variable``."""
+        return len(self.states(variable))
+
+    def parents(self, variable):
+        """Return the parents of ``variable`` in CPD axis order (edge order before a CPD exists)."""
+        cpd = self._cpds.get(self._check(variable))
+        return list(cpd.parents) if cpd is not None else list(self._graph.predecessors(variable))
+
+    def children(self, variable):
+        """Return the children of ``variable`` in declaration order."""
+        kids = set(self._graph.successors(self._check(variable)))
+        return [v for v in self._states if v in kids]
+
+    def has_cpd(self, variable):
+        """Whether ``variable`` has a conditional table."""
+        return self._check(variable) in self._cpds
+
+    def cpd(self, variable):
+        """Return the :class:`TabularCPD` of ``variable``.
+
+        Raises
+        ------
+        StructureError
+            If the variable has no CPD yet (structure-only models).
+        """
+        cpd = self._cpds.get(self._check(variable))
+        if cpd is None:
+            raise StructureError(
+                f"variable {variable!r} has no CPD; add one with add_cpd or learn them with pl.fit"
+            )
+        return cpd
+
+    def cpds(self):
+        """Return the CPDs that exist, in declaration order."""
+        return [self._cpds[v] for v in self._states if v in self._cpds]
+
+    def is_fully_specified(self):
+        """Whether every variable has a CPD."""
+        return len(self._cpds) == len(self._states)
+
+    def state_index(self, variable, state):
+        """Return the integer code of ``state`` (a name or an index) of ``variable``."""
+        return state_index(variable, self.states(variable), state)
+
+    def encode_evidence(self, evidence):
+        """Translate ``{variable: state name or index}`` to ``{variable: code}``, validating both.
+
+        Examples
+        --------
+        >>> pl.BayesianNetwork([("A", "B")], states={"B": ["lo", "hi"]}).encode_evidence({"B": "hi"})
+        {'B': 1}
+        """
+        return {v: self.state_index(v, s) for v, s in dict(evidence or {}).items()}
+
+    def topological_order(self):
+        """Return the variables parents-first; ties follow declaration order (deterministic)."""
+        if self._topological is None:
+            index = {v: i for i, v in enumerate(self._states)}
+            self._topological = list(nx.lexicographical_topological_sort(self._graph, key=index.get))
+        return list(self._topological)
+
+    def check(self):
+        """Raise StructureError unless every variable has a CPD (tables were validated on entry).
+
+        Examples
+        --------
+        >>> pl.BayesianNetwork([("A", "B")]).check()
+        Traceback (most recent call last):
+        ...
+        pgm_lite.exceptions.StructureError: variables without a CPD: ['A', 'B']
+        """
+        missing = [v for v in self._states if v not in self._cpds]
+        if missing:
+            raise StructureError(f"variables without a CPD: {missing}")
+
+    def factors(self):
+        """Return one :class:`DiscreteFactor` per CPD, axes ``(*parents, child)``, declaration order."""
+        self.check()
+        return [self._cpds[v].to_factor() for v in self._states]
+
+    def joint(self, *, max_entries=2**24):
+        """Return the full joint distribution as a factor over ``variables`` (small models only).
+
+        Raises
+        ------
+        MemoryLimitError
+            If the joint has more than ``max_entries`` entries.
+        """
+        _guard_joint(self, max_entries)
+        result = DiscreteFactor._from_parts((), np.array(1.0), {})
+        for factor in self.factors():
+            result = result.product(factor)
+        return result.transpose(self.variables)
+
+    def log_probability(self, assignment):
+        """Log-probability of a full assignment, or of every row of a table (vectorised).
+
+        Parameters
+        ----------
+        assignment : dict or pandas.DataFrame or array_like
+            ``{variable: state}`` for one assignment; a DataFrame with a column per variable
+            (state names or codes); or an integer array of codes, columns in ``variables`` order.
+
+        Returns
+        -------
+        float or ndarray
+            ``log P(x)`` (``-inf`` for impossible assignments), one value per row for tables.
+        """
+        self.check()
+        if isinstance(assignment, dict):
+            missing = [v for v in self._states if v not in assignment]
+            if missing:
+                raise VariableNotFoundError(f"assignment misses variables {missing}")
+            codes = np.array([[self.state_index(v, assignment[v]) for v in self._states]])
+            return float(_log_prob_codes(self, codes)[0])
+        from ._data import encode_table
+
+        return _log_prob_codes(self, encode_table(self, assignment))
+
+    def factorization(self, latex=False):
+        """Return the chain-rule factorisation the graph encodes, e.g. ``"P(A) P(B | A)"``.
+
+        Parameters
+        ----------
+        latex : bool, optional
+            Return LaTeX for slides instead (``X1`` becomes ``X_{1}``).
+
+        Examples
+        --------
+        >>> chain = pl.BayesianNetwork([("X1", "X2"), ("X2", "X3")])
+        >>> chain.factorization()
+        'P(X1) P(X2 | X1) P(X3 | X2)'
+        >>> chain.factorization(latex=True)
+        'P(X_{1})\\\\,P(X_{2} \\\\mid X_{1})\\\\,P(X_{3} \\\\mid X_{2})'
+        """
+        name = _latex_name if latex else str
+        given, sep = (r" \mid ", r"\,") if latex else (" | ", " ")
+        terms = []
+        for v in self.topological_order():
+            parents = ", ".join(name(p) for p in self.parents(v))
+            terms.append(f"P({name(v)}{given + parents if parents else ''})")
+        return sep.join(terms)
+
+    # -- changing the model -----------------------------------------------------------------
+    def _changed(self):
+        self._topological = None
+        self._version += 1
+
+    def add_variable(self, variable, states=2):
+        """Declare a new variable with ``states`` (a count or a sequence of names)."""
+        if variable in self._states:
+            raise StructureError(f"variable {variable!r} already exists")
+        names = _state_tuple(variable, states)
+        self._graph.add_node(variable)
+        self._states[variable] = names
+        self._changed()
+
+    def add_edge(self, parent, child):
+        """Add the edge ``parent -> child``; unknown variables are added with two states.
+
+        Raises
+        ------
+        StructureError
+            On a self-loop, on a cycle (the message prints it) or if ``child`` already has a CPD.
+        """
+        if parent == child:
+            raise StructureError(f"self-loop on {parent!r}: a variable cannot be its own parent")
+        if self._graph.has_edge(parent, child):
+            return
+        if child in self._cpds:
+            raise StructureError(
+                f"{child!r} already has a CPD over parents {list(self._cpds[child].parents)}; "
+                f"add a CPD with the new parents instead of the edge ({parent!r}, {child!r})"
+            )
+        if parent in self._graph and child in self._graph and nx.has_path(self._graph, child, parent):
+            path = nx.shortest_path(self._graph, child, parent)
+            raise StructureError(
+                f"adding edge ({parent!r}, {child!r}) creates the cycle "
+                f"{' -> '.join(map(str, path + [child]))}"
+            )
+        for v in (parent, child):
+            if v not in self._states:
+                self.add_variable(v)
+        self._graph.add_edge(parent, child)
+        self._changed()
+
+    def add_cpd(self, cpd):
+        """Attach (or replace) the conditional table of ``cpd.variable``.
+
+        A variable without parents takes the CPD's parents as new edges; otherwise the CPD's
+        parents must be the variable's parents. New variables are added.
+
+        Raises
+        ------
+        StructureError
+            If the parents disagree with the graph or new edges would make a cycle.
+        ShapeError
+            If a cardinality or state names disagree with the model.
+        """
+        if not isinstance(cpd, TabularCPD):
+            raise TypeError(f"add_cpd needs a TabularCPD, got {type(cpd).__name__}")
+        v = cpd.variable
+        current = list(self._graph.predecessors(v)) if v in self._graph else []
+        if current:
+            _check_cpd_parents(cpd, current)
+        merged = {}
+        for var in cpd.scope:
+            sources = [("the CPD", cpd.states[var])]
+            if var in self._states:
+                sources.insert(0, ("the network", self._states[var]))
+            merged[var] = _merge_states(var, sources, 2)
+        graph = self._graph.copy()
+        graph.add_nodes_from(cpd.scope)
+        graph.add_edges_from((p, v) for p in cpd.parents)
+        if not nx.is_directed_acyclic_graph(graph):
+            cycle = [u for u, _ in nx.find_cycle(graph)]
+            raise StructureError(
+                f"the parents of the CPD of {v!r} create the cycle {' -> '.join(cycle + cycle[:1])}"
+            )
+        for var in cpd.scope:
+            self._states.setdefault(var, merged[var])
+        self._graph = graph
+        self._cpds[v] = _relabel(cpd, self._states)
+        self._changed()
+
+    def remove_cpd(self, variable):
+        """Remove the conditional table of ``variable`` (the edges stay)."""
+        self.cpd(variable)
+        del self._cpds[variable]
+        self._changed()
+
+    def copy(self):
+        """Return an independent copy (tables included)."""
+        new = object.__new__(BayesianNetwork)
+        new._graph = self._graph.copy()
+        new._states = dict(self._states)
+        new._cpds = {v: c.copy() for v, c in self._cpds.items()}
+        new._topological = None
+        new._version = 0
+        return new
+
+    def __repr__(self):
+        return (
+            f"<BayesianNetwork with {len(self._states)} variables, "
+            f"{self._graph.number_of_edges()} edges, {len(self._cpds)} CPDs>"
+        )
+
+    # -- structure queries (free functions in pgm_lite.independence) ------------------------
+    @classmethod
+    def from_independencies(cls, variables, independencies, states=2):
+        """Build the minimal I-map of ``independencies`` for the order of ``variables``.
+
+        See :func:`pgm_lite.independence.minimal_imap`.
+
+        Examples
+        --------
+        >>> chain = pl.BayesianNetwork.from_independencies(
+        ...     ["X1", "X2", "X3"], ["X3 ⊥ X1 | X2"], states=2)
+        >>> chain.factorization()
+        'P(X1) P(X2 | X1) P(X3 | X2)'
+        """
+        from .independence import minimal_imap
+
+        return minimal_imap(variables, independencies, states=states)
+
+    def is_d_separated(self, x, y, given=()):
+        """Whether ``x`` and ``y`` (variables or sets) are d-separated by ``given``."""
+        from .independence import is_d_separated
+
+        return is_d_separated(self, x, y, given)
+
+    def active_trail_nodes(self, x, given=()):
+        """Return the variables reachable from ``x`` by an active trail given ``given``."""
+        from .independence import active_trail_nodes
+
+        return active_trail_nodes(self, x, given)
+
+    def markov_blanket(self, variable):
+        """Return parents, children and the children's other parents of ``variable``."""
+        from .independence import markov_blanket
+
+        return markov_blanket(self, variable)
+
+    def local_independencies(self):
+        """Return the local Markov statements ``X ⊥ non-descendants | parents`` as strings."""
+        from .independence import local_independencies
+
+        return local_independencies(self)
+
+    def moralize(self):
+        """Return the moral graph as a :class:`MarkovNetwork` (with the CPDs as factors if any)."""
+        from .independence import moralize
+
+        return moralize(self)
+
+
+# -- helpers -----------------------------------------------------------------------------------
+def _as_edge(edge):
+    edge = tuple(edge)
+    if len(edge) != 2:
+        raise StructureError(f"an edge is a pair (parent, child), got {edge!r}")
+    return edge
+
+
+def _relabel(cpd, states):
+    """Return ``cpd`` carrying the model's state names (same table object, no copy)."""
+    wanted = {v: states[v] for v in cpd.scope}
+    if wanted == cpd.states:
+        return cpd
+    new = object.__new__(TabularCPD)
+    new.variable, new.parents, new.table, new.states = cpd.variable, cpd.parents, cpd.table, wanted
+    return new
+
+
+def _check_cpd_parents(cpd, graph_parents):
+    if set(cpd.parents) != set(graph_parents):
+        extra = [p for p in cpd.parents if p not in graph_parents]
+        missing = [p for p in graph_parents if p not in cpd.parents]
+        hint = f"; add the edge(s) {[(p, cpd.variable) for p in extra]} first" if extra else ""
+        raise StructureError(
+            f"CPD of {cpd.variable!r} has parents {list(cpd.parents)} but the network has "
+            f"{sorted(graph_parents)} (CPD lacks {missing}){hint}"
+            if missing
+            else f"CPD of {cpd.variable!r} has parents {list(cpd.parents)} but the network has "
+            f"{sorted(graph_parents)}{hint}"
+        )
+
+
+def _guard_joint(model, max_entries):
+    size = math.prod(len(s) for s in model._states.values())
+    if size > max_entries:
+        raise MemoryLimitError(
+            f"the joint of {len(model._states)} variables has {size:.3g} entries "
+            f"({size * 8 / 2**30:.3g} GiB), more than max_entries={max_entries}; "
+            "use pl.query for marginals instead of the full joint"
+        )
+
+
+def _log_prob_codes(model, codes):
+    """Vectorised log P(row) for an (n, d) array of codes in ``model.variables`` order."""
+    column = {v: i for i, v in enumerate(model._states)}
+    total = np.zeros(codes.shape[0])
+    with np.errstate(divide="ignore"):
+        for v, cpd in model._cpds.items():
+            index = tuple(codes[:, column[p]] for p in cpd.parents) + (codes[:, column[v]],)
+            total += np.log(cpd.table[index])
+    return total
+
+
+def _latex_name(name):
+    match = re.fullmatch(r"([A-Za-z]+)_?(\d+)", str(name))
+    if match:
+        return f"{match.group(1)}_{{{match.group(2)}}}"
+    if re.fullmatch(r"[A-Za-z]", str(name)):
+        return str(name)
+    return r"\text{" + str(name).replace("_", r"\_") + "}"
+

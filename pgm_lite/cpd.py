@@ -1,0 +1,206 @@
+"""TabularCPD: the conditional probability table P(child | parents) of one variable."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from .exceptions import ShapeError, StructureError, VariableNotFoundError
+from .factor import DiscreteFactor, _as_variables, _state_tuple
+
+__all__ = ["TabularCPD"]
+
+
+class TabularCPD:
+    """A conditional probability table ``P(variable | parents)``.
+
+    The table's axes are ``(*parents, variable)``: the child comes last, so every row (the last
+    axis) is one distribution and ``table.reshape(-1, k)`` lists one row per parent configuration.
+
+    Parameters
+    ----------
+    variable : str
+        The child variable.
+    table : array_like
+        Probabilities with shape ``(*parent cardinalities, child cardinality)``.
+    parents : sequence of str, optional
+        Conditioning variables, in axis order.
+    states : dict, optional
+        ``{name: sequence of state names}`` for the child and/or the parents; missing ones get
+        ``"0".."k-1"``.
+    atol : float, optional
+        How far a row may sum from one (default 1e-9; file readers pass a looser value and keep
+        the numbers as written).
+
+    Raises
+    ------
+    ShapeError
+        If the table has the wrong number of axes, entries outside [0, 1], or a row that does not
+        sum to one (the message names the parent configuration).
+    StructureError
+        If the child is among its own parents or a parent is repeated.
+
+    Examples
+    --------
+    >>> cpd = pl.TabularCPD("wet", [[0.9, 0.1], [0.2, 0.8]], parents=["rain"],
+    ...                     states={"wet": ["no", "yes"], "rain": ["no", "yes"]})
+    >>> cpd.table[1]                # P(wet | rain = yes)
+    array([0.2, 0.8])
+
+    The textbook layout puts child states in rows and parent configurations in columns;
+    ``from_columns`` reads that layout and ``columns`` gives it back:
+
+    >>> same = pl.TabularCPD.from_columns("wet", [[0.9, 0.2], [0.1, 0.8]], parents=["rain"],
+    ...                                   states={"wet": ["no", "yes"], "rain": ["no", "yes"]})
+    >>> bool(np.array_equal(same.table, cpd.table)), same.columns.tolist()
+    (True, [[0.9, 0.2], [0.1, 0.8]])
+    """
+
+    __slots__ = ("variable", "parents", "table", "states")
+    __hash__ = None
+
+    def __init__(self, variable, table, parents=(), states=None, *, atol=1e-9):
+        parents = _as_variables(parents)
+        if variable in parents:
+            raise StructureError(f"CPD of {variable!r} lists itself as a parent")
+        if len(set(parents)) != len(parents):
+            dupes = sorted({p for p in parents if parents.count(p) > 1})
+            raise StructureError(f"CPD of {variable!r} lists parent(s) {dupes} more than once")
+        table = np.array(table, dtype=float)
+        if table.ndim != len(parents) + 1:
+            raise ShapeError(
+                f"CPD for {variable!r} needs a table with {len(parents) + 1} axes "
+                f"(*parents {list(parents)}, {variable!r}); got shape {table.shape}"
+            )
+        states = dict(states or {})
+        scope = (*parents, variable)
+        unknown = [v for v in states if v not in scope]
+        if unknown:
+            raise VariableNotFoundError(
+                f"CPD for {variable!r}: state names given for {unknown}, which are neither "
+                f"the child nor a parent {list(parents)}"
+            )
+        names = {v: _state_tuple(v, states.get(v, k), k) for v, k in zip(scope, table.shape)}
+        _check_rows(variable, parents, table, names, atol)
+        self.variable = variable
+        self.parents = parents
+        self.table = table
+        self.states = names
+
+    @classmethod
+    def from_columns(cls, variable, columns, parents=(), states=None, *, atol=1e-9):
+        """Build a CPD from the textbook layout: one row per child state, one column per parent
+        configuration, the last parent varying fastest (pgmpy's and BIF's ``table`` layout).
+
+        Parameters
+        ----------
+        variable, parents, states, atol
+            As for :class:`TabularCPD`.
+        columns : array_like, shape (child cardinality, product of parent cardinalities)
+            The table; the parent cardinalities come from ``states`` (default 2 each).
+
+        Examples
+        --------
+        >>> cpd = pl.TabularCPD.from_columns(
+        ...     "G", [[0.3, 0.05, 0.9, 0.5], [0.4, 0.25, 0.08, 0.3], [0.3, 0.7, 0.02, 0.2]],
+        ...     parents=["I", "D"])
+        >>> cpd.table.shape, cpd.table[0, 1].tolist()   # I = 0, D = 1
+        ((2, 2, 3), [0.05, 0.25, 0.7])
+        """
+        parents = _as_variables(parents)
+        columns = np.array(columns, dtype=float)
+        if columns.ndim == 1:
+            columns = columns[:, None]
+        states = dict(states or {})
+        cards = []
+        for p in parents:
+            names = states.get(p, 2)
+            cards.append(names if isinstance(names, (int, np.integer)) else len(names))
+        expected = int(np.prod(cards, dtype=np.int64))
+        if columns.ndim != 2 or columns.shape[1] != expected:
+            raise ShapeError(
+                f"CPD for {variable!r} in column layout needs shape (k, {expected}) "
+                f"for parents {list(parents)} with cardinalities {tuple(cards)}; got {columns.shape}"
+            )
+        table = columns.T.reshape(*cards, columns.shape[0])
+        return cls(variable, table, parents, states, atol=atol)
+
+    @property
+    def cardinality(self):
+        """int: number of states of the child."""
+        return self.table.shape[-1]
+
+    @property
+    def parent_cardinalities(self):
+        """tuple of int: number of states of each parent, in ``parents`` order."""
+        return self.table.shape[:-1]
+
+    @property
+    def columns(self):
+        """ndarray: the table in textbook layout, child states x parent configurations."""
+        return self.table.reshape(-1, self.cardinality).T
+
+    @property
+    def scope(self):
+        """tuple: ``(*parents, variable)``, the axes of ``table``."""
+        return (*self.parents, self.variable)
+
+    def to_factor(self):
+        """Return the table as a :class:`DiscreteFactor` over ``(*parents, variable)``.
+
+        Examples
+        --------
+        >>> pl.TabularCPD("A", [0.3, 0.7]).to_factor()
+        <DiscreteFactor ('A',) shape=(2,)>
+        """
+        return DiscreteFactor._from_parts(self.scope, self.table, self.states)
+
+    def copy(self):
+        """Return a deep copy."""
+        new = object.__new__(TabularCPD)
+        new.variable, new.parents, new.states = self.variable, self.parents, dict(self.states)
+        new.table = self.table.copy()
+        return new
+
+    def __repr__(self):
+        given = f" | {', '.join(self.parents)}" if self.parents else ""
+        return f"<TabularCPD P({self.variable}{given}) shape={self.table.shape}>"
+
+    def __str__(self):
+        return self.to_factor().to_text()
+
+
+def _check_rows(variable, parents, table, names, atol):
+    """Raise ShapeError unless every entry is in [0, 1] and every row sums to one within atol."""
+    if table.size == 0:
+        raise ShapeError(f"CPD for {variable!r} has an empty table of shape {table.shape}")
+    if not np.all(np.isfinite(table)) or table.min() < 0 or table.max() > 1 + atol:
+        bad = np.argwhere(~np.isfinite(table) | (table < 0) | (table > 1 + atol))[0]
+        raise ShapeError(
+            f"CPD for {variable!r} has entry {table[tuple(bad)]!r} outside [0, 1] at "
+            f"{_describe(variable, parents, names, bad[:-1])}"
+        )
+    sums = table.sum(axis=-1)
+    off = np.abs(sums - 1.0) > atol
+    if off.any():
+        bad = np.argwhere(off)[0]
+        raise ShapeError(
+            f"CPD for {variable!r}: row {_describe(variable, parents, names, bad)} sums to "
+            f"{sums[tuple(bad)]!r}, not 1 (tolerance {atol})"
+        )
+
+
+def _describe(variable, parents, names, codes):
+    """Human form of a parent configuration, e.g. ``P(grade | diff=hard, intel=low)``."""
+    if not parents:
+        return f"P({variable})"
+    config = ", ".join(f"{p}={names[p][int(c)]}" for p, c in zip(parents, codes))
+    return f"P({variable} | {config})"
+
+
+def iter_parent_configurations(cpd):
+    """Yield ``(state names of the parents, row)`` for every parent configuration of ``cpd``."""
+    rows = cpd.table.reshape(-1, cpd.cardinality)
+    combos = itertools.product(*(cpd.states[p] for p in cpd.parents))
+    yield from zip(combos, rows)
