@@ -102,9 +102,15 @@ def _encode_column(variable, names, column, allow_missing):
             )
         codes[~missing] = as_int
         return codes
-    text = pd.Series(values, dtype=object).where(~missing, None)
-    text = text.map(lambda x: x if x is None or isinstance(x, str) else str(x))
-    codes = pd.Categorical(text, categories=list(names)).codes.astype(np.int64)
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        # Categorical columns (e.g. from pl.sample): map the few categories, then take the codes.
+        lookup = pd.Index(list(names)).get_indexer([str(c) for c in column.cat.categories])
+        raw = column.cat.codes.to_numpy()
+        codes = np.where(raw < 0, -1, lookup[raw]).astype(np.int64)
+    else:
+        text = pd.Series(values, dtype=object).where(~missing, None)
+        text = text.map(lambda x: x if x is None or isinstance(x, str) else str(x))
+        codes = pd.Index(list(names)).get_indexer(text).astype(np.int64)
     unknown = (codes < 0) & ~missing
     if unknown.any():
         bad = values[np.argmax(unknown)]

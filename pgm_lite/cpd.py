@@ -178,7 +178,7 @@ def _check_rows(variable, parents, table, names, atol):
     if not np.all(np.isfinite(table)) or table.min() < 0 or table.max() > 1 + atol:
         bad = np.argwhere(~np.isfinite(table) | (table < 0) | (table > 1 + atol))[0]
         raise ShapeError(
-            f"CPD for {variable!r} has entry {table[tuple(bad)]!r} outside [0, 1] at "
+            f"CPD for {variable!r} has entry {float(table[tuple(bad)])!r} outside [0, 1] at "
             f"{_describe(variable, parents, names, bad[:-1])}"
         )
     sums = table.sum(axis=-1)
@@ -187,7 +187,7 @@ def _check_rows(variable, parents, table, names, atol):
         bad = np.argwhere(off)[0]
         raise ShapeError(
             f"CPD for {variable!r}: row {_describe(variable, parents, names, bad)} sums to "
-            f"{sums[tuple(bad)]!r}, not 1 (tolerance {atol})"
+            f"{float(sums[tuple(bad)])!r}, not 1 (tolerance {atol})"
         )
 
 

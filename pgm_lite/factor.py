@@ -111,7 +111,7 @@ class DiscreteFactor:
     >>> phi = pl.DiscreteFactor(["A", "B"], [[1, 2, 3], [4, 5, 6]])
     >>> phi
     <DiscreteFactor ('A', 'B') shape=(2, 3)>
-    >>> phi.values[1, 0]            # A = 1, B = 0
+    >>> float(phi.values[1, 0])     # A = 1, B = 0
     4.0
     >>> phi.marginalize(["B"]).values
     array([ 6., 15.])

@@ -388,7 +388,7 @@ def moralize(model):
     Examples
     --------
     >>> pl.BayesianNetwork([("A", "C"), ("B", "C")]).moralize().edges
-    [('A', 'C'), ('A', 'B'), ('B', 'C')]
+    [('A', 'C'), ('A', 'B'), ('C', 'B')]
     """
     from .markov_network import MarkovNetwork
 
