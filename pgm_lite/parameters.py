@@ -37,6 +37,10 @@ def count_parameters(model):
     >>> counts["joint"] == 2**784 - 1, counts["network"]
     (True, 784)
     """
+    if not (hasattr(model, "variables") and hasattr(model, "states")):
+        raise TypeError(
+            f"count_parameters needs a BayesianNetwork or MarkovNetwork, got {type(model).__name__}"
+        )
     cards = {v: len(model.states(v)) for v in model.variables}
     joint = math.prod(cards.values()) - 1
     counts = {
