@@ -10,7 +10,7 @@ import numpy as np
 
 from ._checks import _merge_states, _reject_duplicates, _split_states, check_variable
 from .cpd import TabularCPD
-from .exceptions import MemoryLimitError, ShapeError, StructureError, VariableNotFoundError
+from .exceptions import MemoryLimitError, StructureError, VariableNotFoundError
 from .factor import DiscreteFactor, _state_tuple, state_index
 
 __all__ = ["BayesianNetwork"]
@@ -254,7 +254,7 @@ class BayesianNetwork:
         return _log_prob_codes(self, encode_table(self, assignment))
 
     def factorization(self, latex=False):
-        """Return the chain-rule factorisation the graph encodes, e.g. ``"P(A) P(B | A)"``.
+        r"""Return the chain-rule factorisation the graph encodes, e.g. ``"P(A) P(B | A)"``.
 
         Parameters
         ----------
@@ -267,7 +267,7 @@ class BayesianNetwork:
         >>> chain.factorization()
         'P(X1) P(X2 | X1) P(X3 | X2)'
         >>> chain.factorization(latex=True)
-        'P(X_{1})\\\\,P(X_{2} \\\\mid X_{1})\\\\,P(X_{3} \\\\mid X_{2})'
+        'P(X_{1})\\,P(X_{2} \\mid X_{1})\\,P(X_{3} \\mid X_{2})'
         """
         name = _latex_name if latex else str
         given, sep = (r" \mid ", r"\,") if latex else (" | ", " ")

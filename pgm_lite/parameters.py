@@ -98,7 +98,7 @@ def parameter_table(n_values, states=2):
         independent = [f"{xs[i]} ⊥ {', '.join(xs[:i])}" for i in range(1, n)]
         markov = [f"{xs[i]} ⊥ {', '.join(xs[:i - 1])} | {xs[i - 1]}" for i in range(2, n)]
 
-        def network(statements):
+        def network(statements, xs=xs):
             model = BayesianNetwork.from_independencies(xs, statements, states=states)
             return count_parameters(model)
 
