@@ -17,7 +17,7 @@ __all__ = ["main"]
 
 def _load(net):
     """Load NET, a file path or the name of a shipped example."""
-    from .examples import list_examples, example
+    from .examples import example, list_examples
     from .io import read
 
     if net in list_examples():
@@ -49,7 +49,7 @@ def build_parser():
         description="Discrete probabilistic graphical models: inspect, count, query, sample, fit, render.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name, (add_parser, _) in _COMMANDS.items():
+    for add_parser, _ in _COMMANDS.values():
         add_parser(sub)
     return parser
 
