@@ -39,7 +39,10 @@ _CORE = [
 ]
 
 # -- io --
-_IO = []
+from .io import read, read_bif, write_bif
+from .examples import example, list_examples
+
+_IO = ["read", "read_bif", "write_bif", "example", "list_examples"]
 
 # -- inference --
 _INFERENCE = []
