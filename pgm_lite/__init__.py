@@ -48,10 +48,16 @@ _IO = ["read", "read_bif", "write_bif", "example", "list_examples"]
 _INFERENCE = []
 
 # -- sampling --
-_SAMPLING = []
+from .sampling import approximate_query, sample
+from .gibbs import gibbs_sample
+
+_SAMPLING = ["sample", "gibbs_sample", "approximate_query"]
 
 # -- learning --
-_LEARNING = []
+from .learning import fit, log_likelihood
+from .em import fit_em
+
+_LEARNING = ["fit", "fit_em", "log_likelihood"]
 
 # -- render --
 _RENDER = []
