@@ -183,7 +183,7 @@ class _Parser:
         self.take("[")
         at = self.i
         tok = self.peek()
-        if tok is None or not tok.isdigit() or int(tok) < 1:
+        if tok is None or not (tok.isascii() and tok.isdigit()) or int(tok) < 1:
             raise self.expected(self.i, "the number of states (a positive integer)")
         k = int(tok)
         self.i += 1
