@@ -143,7 +143,7 @@ def sample(model, n_samples, *, rng=None, evidence=None, method="forward", as_co
         DataFrame (for ``"likelihood"``: a tuple ``(codes, weights)``).
     max_draws : int, optional
         Rejection sampling gives up (with an error estimating P(evidence)) when it would need more
-        forward draws than this; default ``max(100 * n_samples, 10_000_000)``.
+        forward draws than this; default ``max(10 * n_samples, 50_000_000 // n_variables)``.
 
     Returns
     -------
@@ -217,10 +217,12 @@ def _describe(model, evidence):
 
 def _rejection_codes(model, plan, n, rng, clamp, evidence, max_draws):
     """Forward-sample in batches and keep the rows matching ``clamp``; refuse hopeless requests."""
-    max_draws = max(100 * n, 10_000_000) if max_draws is None else int(max_draws)
+    if max_draws is None:
+        max_draws = max(10 * n, 50_000_000 // max(len(plan.variables), 1))
+    max_draws = int(max_draws)
     kept, n_kept, drawn = [], 0, 0
     batch = min(max(n, 1000), max_draws)
-    while n_kept < n:
+    while True:
         codes, _ = _forward_codes(plan, batch, rng)
         drawn += batch
         match = np.ones(batch, dtype=bool)
@@ -231,22 +233,25 @@ def _rejection_codes(model, plan, n, rng, clamp, evidence, max_draws):
             n_kept += int(match.sum())
         if n_kept >= n:
             break
-        rate = n_kept / drawn
-        needed = math.inf if rate == 0 else (n - n_kept) / rate
-        if drawn + needed > max_draws or drawn >= max_draws:
-            what = _describe(model, evidence)
-            if n_kept == 0:
+        what = _describe(model, evidence)
+        if n_kept == 0:
+            if drawn >= max_draws:
                 raise ZeroEvidenceError(
                     f"rejection sampling accepted none of {drawn:,} draws: P(evidence {what}) is "
                     f"below about {3 / drawn:.2g} or zero; use method='likelihood' (likelihood "
                     "weighting) or 'gibbs', or check the evidence"
                 )
+            batch = min(10 * drawn, max_draws - drawn, 2_000_000)
+            continue
+        rate = n_kept / drawn
+        needed = (n - n_kept) / rate
+        if drawn + needed > max_draws:
             raise PGMError(
                 f"rejection sampling accepted {n_kept:,} of {drawn:,} draws (estimated P(evidence "
                 f"{what}) = {rate:.3g}); {n:,} samples would need about {n / rate:,.0f} draws, more "
                 f"than max_draws={max_draws:,}; use method='likelihood' (likelihood weighting) or 'gibbs'"
             )
-        batch = int(min(max(needed * 1.1, 1000), max_draws - drawn, 2_000_000))
+        batch = int(min(max(needed * 1.1 + 100, 1000), max_draws - drawn, 2_000_000))
     return np.concatenate(kept, axis=1)[:, :n]
 
 
