@@ -60,6 +60,18 @@ from .em import fit_em
 _LEARNING = ["fit", "fit_em", "log_likelihood"]
 
 # -- render --
-_RENDER = []
+from .render import (
+    render,
+    render_elimination,
+    render_factor,
+    render_factor_graph,
+    render_junction_tree,
+    render_moral_graph,
+)
+
+_RENDER = [
+    "render", "render_factor", "render_factor_graph", "render_moral_graph",
+    "render_junction_tree", "render_elimination",
+]
 
 __all__ = ["__version__", *_CORE, *_IO, *_INFERENCE, *_SAMPLING, *_LEARNING, *_RENDER]

@@ -381,6 +381,12 @@ class BayesianNetwork:
             f"{self._graph.number_of_edges()} edges, {len(self._cpds)} CPDs>"
         )
 
+    def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
+        """Jupyter display: the graph drawn by :func:`pgm_lite.render` (runs ``dot`` only here)."""
+        from .render import render
+
+        return render(self)._repr_mimebundle_(include=include, exclude=exclude, **kwargs)
+
     # -- structure queries (free functions in pgm_lite.independence) ------------------------
     @classmethod
     def from_independencies(cls, variables, independencies, states=2):

@@ -39,7 +39,52 @@ def _parse_evidence(items):
 # -- commands -- (each helper adds its _add_X_parser / _cmd_X pair below and registers it in _COMMANDS)
 
 
-_COMMANDS = {}
+_RENDER_FORMATS = ("svg", "png", "pdf")
+
+
+def _add_render_parser(sub):
+    p = sub.add_parser("render", help="draw a network with Graphviz (svg, png or pdf)")
+    p.add_argument("net", metavar="NET", help="network file (.bif, .bif.gz, ...) or example name")
+    p.add_argument("-e", "--evidence", action="append", metavar="VAR=STATE",
+                   help="observed variable, shaded grey (repeatable)")
+    p.add_argument("--marginals", action="store_true",
+                   help="draw each variable's posterior given the evidence as bars")
+    p.add_argument("--cpds", action="store_true", help="draw each conditional table next to its node")
+    p.add_argument("--layout", default="dot", help="Graphviz engine (dot, neato, fdp, circo, ...)")
+    p.add_argument("-o", "--output", required=True, metavar="OUT",
+                   help="output file; the format comes from the extension (.svg, .png, .pdf)")
+
+
+def _cmd_render(args):
+    import os
+
+    from .render import RenderError, render
+
+    fmt = os.path.splitext(args.output)[1].lower().lstrip(".")
+    if fmt not in _RENDER_FORMATS:
+        raise RenderError(
+            f"cannot tell the picture format from {args.output!r}; "
+            f"use one of the extensions {['.' + f for f in _RENDER_FORMATS]}"
+        )
+    model = _load(args.net)
+    evidence = _parse_evidence(args.evidence)
+    model.encode_evidence(evidence)
+    marginals = None
+    if args.marginals:
+        from .inference import marginals as all_marginals
+
+        marginals = all_marginals(model, evidence=evidence)
+    graph = render(model, evidence=evidence, marginals=marginals, show_cpds=args.cpds,
+                   layout=args.layout, max_nodes=None if (args.marginals or args.cpds) else 100)
+    data = graph.pipe(format=fmt)
+    with open(args.output, "wb") as out:
+        out.write(data)
+    print(f"wrote {args.output}")
+
+
+_COMMANDS = {
+    "render": (_add_render_parser, _cmd_render),
+}
 
 
 def build_parser():

@@ -233,6 +233,12 @@ class MarkovNetwork:
             f"{self._graph.number_of_edges()} edges, {len(self._factors)} factors>"
         )
 
+    def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
+        """Jupyter display: the graph drawn by :func:`pgm_lite.render` (runs ``dot`` only here)."""
+        from .render import render
+
+        return render(self)._repr_mimebundle_(include=include, exclude=exclude, **kwargs)
+
     @classmethod
     def from_independencies(cls, variables, independencies, states=2):
         """Build the pairwise-Markov network: ``X ⊥ Y | (all others)`` removes the edge X - Y.

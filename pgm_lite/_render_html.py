@@ -1,0 +1,119 @@
+"""HTML pieces of the pictures: Graphviz HTML-like labels (bars, CPTs) and Jupyter factor tables.
+
+State and variable names are always escaped, so states like ``<5`` or ``>=7.5`` show as written.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from ._render_common import BAR, HEADER_FILL, HIGHLIGHT
+
+__all__ = ["escape", "marginal_label", "cpd_label", "factor_label", "factor_html"]
+
+BAR_WIDTH = 60   # points, the width of a 100% bar
+
+
+def escape(text):
+    """Escape text for Graphviz HTML-like labels and for HTML.
+
+    Examples
+    --------
+    >>> escape("<5 & >=7.5")
+    '&lt;5 &amp; &gt;=7.5'
+    """
+    return (str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&quot;"))
+
+
+def _fmt(p, digits=3):
+    return f"{p:.{digits}g}"
+
+
+def _bar(p):
+    """Return a left-aligned bar of ``p * BAR_WIDTH`` points inside a fixed-width cell."""
+    filled = round(max(0.0, min(1.0, p)) * BAR_WIDTH)
+    if filled < 1:
+        cells = f'<TD WIDTH="{BAR_WIDTH}" HEIGHT="9" FIXEDSIZE="TRUE"></TD>'
+    elif filled >= BAR_WIDTH:
+        cells = f'<TD WIDTH="{BAR_WIDTH}" HEIGHT="9" FIXEDSIZE="TRUE" BGCOLOR="{BAR}"></TD>'
+    else:
+        cells = (f'<TD WIDTH="{filled}" HEIGHT="9" FIXEDSIZE="TRUE" BGCOLOR="{BAR}"></TD>'
+                 f'<TD WIDTH="{BAR_WIDTH - filled}" HEIGHT="9" FIXEDSIZE="TRUE"></TD>')
+    return f'<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="0"><TR>{cells}</TR></TABLE>'
+
+
+def marginal_label(name, states, probabilities, observed=None, highlighted=False):
+    """HTML-like label: the variable name over one bar per state with its probability.
+
+    ``observed`` (a state name) adds ``= state`` to the title.
+    """
+    title = f"<B>{escape(name)}</B>"
+    if observed is not None:
+        title += f" = {escape(observed)}"
+    if highlighted:
+        title = f'<FONT COLOR="{HIGHLIGHT}">{title}</FONT>'
+    rows = [f'<TR><TD COLSPAN="3">{title}</TD></TR>']
+    for state, p in zip(states, probabilities):
+        rows.append(
+            f'<TR><TD ALIGN="LEFT">{escape(state)}</TD><TD>{_bar(float(p))}</TD>'
+            f'<TD ALIGN="RIGHT">{100 * float(p):.1f}%</TD></TR>'
+        )
+    return ('<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">'
+            + "".join(rows) + "</TABLE>>")
+
+
+def _table(header_rows, body, more):
+    head = [f'<TD BGCOLOR="{HEADER_FILL}">{cell}</TD>' if not cell.startswith("<TD") else cell
+            for cell in header_rows]
+    rows = ["<TR>" + "".join(head) + "</TR>"]
+    rows += ["<TR>" + "".join(f'<TD ALIGN="RIGHT">{c}</TD>' for c in r) + "</TR>" for r in body]
+    if more:
+        rows.append(f'<TR><TD COLSPAN="{len(header_rows)}"><I>... {more} more rows</I></TD></TR>')
+    return ('<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3">'
+            + "".join(rows) + "</TABLE>>")
+
+
+def cpd_label(cpd, max_rows=16, digits=3):
+    """HTML-like label of a CPT: one row per parent configuration, one column per child state."""
+    child = cpd.variable
+    header = [f"<I>{escape(p)}</I>" for p in cpd.parents]
+    header += [f"{escape(child)}={escape(s)}" for s in cpd.states[child]]
+    rows = cpd.table.reshape(-1, cpd.cardinality)
+    combos = itertools.product(*(cpd.states[p] for p in cpd.parents))
+    body = [[*(escape(s) for s in combo), *(_fmt(p, digits) for p in row)]
+            for combo, row in itertools.islice(zip(combos, rows), max_rows)]
+    return _table(header, body, max(0, len(rows) - max_rows))
+
+
+def factor_label(factor, max_rows=32, digits=4, title=None):
+    """HTML-like label of a factor: one row per assignment (last variable fastest), then the value."""
+    header = [f"<I>{escape(v)}</I>" for v in factor.variables]
+    header.append(escape(title or f"φ({', '.join(map(str, factor.variables))})"))
+    body = [[*(escape(s) for s in combo), _fmt(value, digits)]
+            for combo, value in itertools.islice(factor.rows(), max_rows)]
+    return _table(header, body, max(0, factor.size - max_rows))
+
+
+def factor_html(factor, max_rows=64, digits=4):
+    """Return an HTML table of ``factor`` with state names (what Jupyter shows for a factor).
+
+    Examples
+    --------
+    >>> phi = pl.DiscreteFactor(["x"], [0.25, 0.75], {"x": ["<5", ">=5"]})
+    >>> print(factor_html(phi))   # doctest: +ELLIPSIS
+    <table class="pgm-lite-factor">...<td>&lt;5</td><td>0.25</td>...</table>
+    """
+    head = "".join(f"<th>{escape(v)}</th>" for v in factor.variables)
+    head += f"<th>φ({escape(', '.join(map(str, factor.variables)))})</th>"
+    rows = []
+    for combo, value in itertools.islice(factor.rows(), max_rows):
+        cells = "".join(f"<td>{escape(s)}</td>" for s in combo)
+        rows.append(f"<tr>{cells}<td>{_fmt(value, digits)}</td></tr>")
+    more = factor.size - max_rows
+    if more > 0:
+        span = len(factor.variables) + 1
+        rows.append(f'<tr><td colspan="{span}"><i>... {more} more rows</i></td></tr>')
+    return (f'<table class="pgm-lite-factor"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(rows)}</tbody></table>")
+
