@@ -1,0 +1,273 @@
+"""Elimination orders: the heuristic registry, induced width and the steps of an elimination.
+
+Heuristics are greedy: at each step they eliminate the variable with the lowest score on the
+current interaction graph (moral graph of a Bayesian network, the graph of a Markov network) and
+connect its neighbours. Ties go to the variable declared first, so orders are deterministic.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from dataclasses import dataclass, field
+
+import networkx as nx
+
+from ._checks import check_variable, format_choices
+from .exceptions import PGMError, StructureError
+
+__all__ = [
+    "ORDERINGS",
+    "Step",
+    "elimination_order",
+    "elimination_steps",
+    "induced_width",
+    "interaction_graph",
+]
+
+
+# -- scores: f(v, adj, cards) -> number; adj maps a node to the set of its neighbours ------------
+def _degree(v, adj, cards):
+    return len(adj[v])
+
+
+def _fill(v, adj, cards):
+    nbrs = adj[v]
+    missing = 0
+    for a in nbrs:
+        missing += len(nbrs) - 1 - len(nbrs & adj[a])
+    return missing // 2
+
+
+def _weighted_fill(v, adj, cards):
+    nbrs = list(adj[v])
+    total = 0
+    for i, a in enumerate(nbrs):
+        near = adj[a]
+        for b in nbrs[i + 1:]:
+            if b not in near:
+                total += cards[a] * cards[b]
+    return total
+
+
+def _weight(v, adj, cards):
+    return math.prod(cards[u] for u in adj[v]) * cards[v]
+
+
+#: Registry of elimination heuristics: name -> (score function, whether fill edges change
+#: the scores of the neighbours' neighbours).
+ORDERINGS = {
+    "min-degree": (_degree, False),
+    "min-fill": (_fill, True),
+    "weighted-min-fill": (_weighted_fill, True),
+    "min-weight": (_weight, False),
+}
+
+
+def _check_heuristic(heuristic):
+    if heuristic not in ORDERINGS:
+        raise PGMError(
+            f"unknown elimination order {heuristic!r}; choose from {list(ORDERINGS)} "
+            "or pass an explicit list of variables"
+        )
+    return ORDERINGS[heuristic]
+
+
+def _greedy_order(adj, cards, candidates, heuristic, rank=None):
+    """Greedy order of ``candidates`` on ``adj`` (dict node -> set; mutated: pass a copy).
+
+    Returns ``(order, cliques)`` where ``cliques[i]`` is the eliminated variable plus its
+    neighbours at that time (the scope of the factor the step builds, before summing).
+    """
+    score, spreads = _check_heuristic(heuristic)
+    candidates = list(candidates)
+    rank = rank or {v: i for i, v in enumerate(candidates)}
+    todo = set(candidates)
+    current = {v: score(v, adj, cards) for v in candidates}
+    heap = [(s, rank[v], v) for v, s in current.items()]
+    heapq.heapify(heap)
+    order, cliques = [], []
+    while heap:
+        s, _, v = heapq.heappop(heap)
+        if v not in todo or current[v] != s:
+            continue
+        todo.discard(v)
+        nbrs = adj.pop(v)
+        order.append(v)
+        cliques.append((v, *nbrs))
+        added = False
+        for a in nbrs:
+            near = adj[a]
+            near.discard(v)
+            before = len(near)
+            near |= nbrs
+            near.discard(a)
+            added = added or len(near) != before
+        affected = set(nbrs)
+        if spreads and added:
+            for a in nbrs:
+                affected |= adj[a]
+        for u in affected:
+            if u in todo:
+                new = score(u, adj, cards)
+                if new != current[u]:
+                    current[u] = new
+                    heapq.heappush(heap, (new, rank[u], u))
+    return order, cliques
+
+
+# -- public API ---------------------------------------------------------------------------------
+def interaction_graph(model):
+    """Return the undirected interaction graph of a model.
+
+    For a Bayesian network this is the moral graph (parents of a common child married, directions
+    dropped); for a Markov network it is a copy of its graph. Nodes carry ``cardinality``.
+
+    Examples
+    --------
+    >>> g = pl.elimination.interaction_graph(pl.BayesianNetwork([("A", "C"), ("B", "C")]))
+    >>> sorted(tuple(sorted(e)) for e in g.edges)
+    [('A', 'B'), ('A', 'C'), ('B', 'C')]
+    """
+    graph = nx.Graph()
+    for v in model.variables:
+        graph.add_node(v, cardinality=model.cardinality(v))
+    if hasattr(model, "parents"):
+        for v in model.variables:
+            parents = model.parents(v)
+            graph.add_edges_from((p, v) for p in parents)
+            graph.add_edges_from((p, q) for i, p in enumerate(parents) for q in parents[i + 1:])
+    else:
+        graph.add_edges_from(model.edges)
+    return graph
+
+
+def elimination_order(model, heuristic="min-fill", *, variables=None):
+    """Return an elimination order chosen by a greedy heuristic.
+
+    Parameters
+    ----------
+    model : BayesianNetwork or MarkovNetwork
+        The model whose interaction graph is triangulated.
+    heuristic : str or list of str, optional
+        ``"min-degree"``, ``"min-fill"``, ``"weighted-min-fill"`` or ``"min-weight"``
+        (see ``ORDERINGS``), or an explicit order, which is validated and returned.
+    variables : iterable of str, optional
+        The variables to eliminate (default: all); the others stay in the graph.
+
+    Returns
+    -------
+    list of str
+
+    Raises
+    ------
+    PGMError
+        For an unknown heuristic (the message lists the valid ones).
+    VariableNotFoundError
+        For unknown variables.
+
+    Examples
+    --------
+    >>> bn = pl.BayesianNetwork([("A", "B"), ("B", "C"), ("C", "D")])
+    >>> pl.elimination_order(bn, "min-degree")
+    ['A', 'B', 'C', 'D']
+    >>> pl.elimination_order(bn, variables=["C", "B"])
+    ['B', 'C']
+    >>> pl.elimination_order(bn, "min-fil")
+    Traceback (most recent call last):
+    ...
+    pgm_lite.exceptions.PGMError: unknown elimination order 'min-fil'; choose from ['min-degree', 'min-fill', 'weighted-min-fill', 'min-weight'] or pass an explicit list of variables
+    """
+    states = {v: None for v in model.variables}
+    wanted = list(states) if variables is None else [check_variable(v, states) for v in variables]
+    if not isinstance(heuristic, str):
+        order = [check_variable(v, states) for v in heuristic]
+        _check_permutation(order, wanted)
+        keep = set(wanted)
+        return [v for v in order if v in keep]
+    graph = interaction_graph(model)
+    adj = {v: set(graph[v]) for v in graph}
+    cards = {v: graph.nodes[v]["cardinality"] for v in graph}
+    rank = {v: i for i, v in enumerate(states)}
+    wanted = sorted(dict.fromkeys(wanted), key=rank.get)
+    return _greedy_order(adj, cards, wanted, heuristic, rank)[0]
+
+
+def _check_permutation(order, wanted):
+    dupes = sorted({v for v in order if order.count(v) > 1})
+    if dupes:
+        raise StructureError(f"elimination order lists {dupes} more than once")
+    missing = [v for v in wanted if v not in set(order)]
+    if missing:
+        raise StructureError(f"elimination order misses variable(s) {format_choices(missing)}")
+
+
+def induced_width(model, order):
+    """Return the induced width of an elimination order: the largest clique it creates, minus one.
+
+    Parameters
+    ----------
+    model : BayesianNetwork or MarkovNetwork
+    order : list of str or str
+        A permutation of the model's variables, or a heuristic name.
+
+    Examples
+    --------
+    >>> bn = pl.BayesianNetwork([("A", "B"), ("B", "C"), ("C", "D")])
+    >>> pl.induced_width(bn, ["A", "B", "C", "D"]), pl.induced_width(bn, ["B", "C", "A", "D"])
+    (1, 2)
+    """
+    if isinstance(order, str):
+        order = elimination_order(model, order)
+    order = elimination_order(model, list(order))
+    steps = elimination_steps(interaction_graph(model), order)
+    return max((len(s.neighbors) for s in steps), default=0)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One elimination step: the variable, its neighbours then, and the fill edges it adds."""
+
+    variable: str
+    neighbors: tuple
+    fill_edges: list = field(default_factory=list)
+
+
+def elimination_steps(graph, order):
+    """Simulate eliminating ``order`` from an undirected graph (the graph is not changed).
+
+    Parameters
+    ----------
+    graph : networkx.Graph
+        For instance :func:`interaction_graph` of a model.
+    order : list
+        Nodes of ``graph`` in elimination order (may be a subset).
+
+    Returns
+    -------
+    list of Step
+        ``neighbors`` in graph-node order; ``fill_edges`` as ``(u, v)`` pairs, also in node order.
+
+    Examples
+    --------
+    >>> g = pl.elimination.interaction_graph(pl.BayesianNetwork([("A", "B"), ("B", "C")]))
+    >>> [(s.variable, s.neighbors, s.fill_edges) for s in pl.elimination.elimination_steps(g, ["B", "A", "C"])]
+    [('B', ('A', 'C'), [('A', 'C')]), ('A', ('C',), []), ('C', (), [])]
+    """
+    rank = {v: i for i, v in enumerate(graph.nodes)}
+    for v in order:
+        check_variable(v, rank, "node")
+    adj = {v: set(graph[v]) - {v} for v in graph}
+    steps = []
+    for v in order:
+        nbrs = sorted(adj.pop(v), key=rank.get)
+        fill = []
+        for i, a in enumerate(nbrs):
+            adj[a].discard(v)
+            for b in nbrs[i + 1:]:
+                if b not in adj[a]:
+                    fill.append((a, b))
+                    adj[a].add(b)
+                    adj[b].add(a)
+        steps.append(Step(v, tuple(nbrs), fill))
+    return steps

@@ -1,0 +1,208 @@
+"""Elimination plans: which factors, in which order, as one ``np.einsum`` call per step.
+
+A plan is built once per (model version, query variables, evidence variables, order) and run
+many times with different evidence values. Each einsum call gets its own local letters, so no
+call ever sees more labels than the variables of one step.
+"""
+
+from __future__ import annotations
+
+import math
+import string
+
+import numpy as np
+
+from ..elimination import _greedy_order
+from ..exceptions import MemoryLimitError
+from ._prune import check_order_covers
+
+BATCH = -1  # pseudo-variable id of the batch (evidence rows) axis
+_LETTERS = string.ascii_letters
+
+
+class SubPlan:
+    """One connected piece of a query, compiled to einsum steps.
+
+    ``inputs[k] = (table, template, slots)``: the factor table and how to slice the evidence
+    out of it (``template`` is a list of ``slice(None)`` with the evidence axes filled from
+    ``slots``, positions in the evidence-code tuple). In batch mode the evidence axes are moved
+    to the front and indexed with code arrays, which puts the rows on a leading axis.
+    ``steps[k] = (variable, operands, subscripts, scope, kind)``.
+    """
+
+    __slots__ = ("inputs", "input_scopes", "steps", "final", "out", "largest", "largest_scope",
+                 "factor_ids", "batch")
+
+
+def _subscripts(scopes, out):
+    letters = {}
+    for scope in (*scopes, out):
+        for v in scope:
+            if v not in letters:
+                letters[v] = _LETTERS[len(letters)] if len(letters) < len(_LETTERS) else None
+    if None in letters.values():
+        return None  # more than 52 variables in one step: the memory guard refuses it first
+    inputs = ",".join("".join(letters[v] for v in s) for s in scopes)
+    return f"{inputs}->{''.join(letters[v] for v in out)}"
+
+
+def build_subplan(c, factor_ids, evidence_ids, out, order_key, *, batch=False, kinds=None):
+    """Compile the product of ``factor_ids``, summed down to ``out`` (a tuple of ids).
+
+    ``kinds`` maps a variable to ``"max"`` for max-product steps (MAP); others are summed.
+    In batch mode ``out`` starts with ``BATCH`` when any factor holds evidence.
+    """
+    position = {v: j for j, v in enumerate(evidence_ids)}
+    sp = SubPlan()
+    sp.factor_ids = list(factor_ids)
+    sp.batch = batch
+    sp.inputs, sp.input_scopes = [], []
+    for f in factor_ids:
+        scope = c.scopes[f]
+        table = c.tables[f]
+        ev_axes = [a for a, v in enumerate(scope) if v in position]
+        rest = tuple(v for v in scope if v not in position)
+        if not ev_axes:
+            sp.inputs.append((table, None, None))
+        elif batch:
+            moved = np.moveaxis(table, ev_axes, list(range(len(ev_axes))))
+            sp.inputs.append((moved, None, [position[scope[a]] for a in ev_axes]))
+            rest = (BATCH, *rest)
+        else:
+            template = [slice(None)] * len(scope)
+            sp.inputs.append((table, template, [(a, position[scope[a]]) for a in ev_axes]))
+        sp.input_scopes.append(rest)
+    if batch and not any(BATCH in s for s in sp.input_scopes):
+        out = tuple(v for v in out if v != BATCH)
+    sp.out = tuple(out)
+    hidden = {v for s in sp.input_scopes for v in s} - set(sp.out)
+    kinds = kinds or {}
+    # summed variables first, then maximised ones (MAP needs that constraint)
+    phases = [{v for v in hidden if kinds.get(v) != "max"}, {v for v in hidden if kinds.get(v) == "max"}]
+    order = _order(c, sp.input_scopes, phases, order_key)
+    _simulate(c, sp, order, kinds)
+    return sp
+
+
+def card_of(c, v, n_rows=1):
+    return n_rows if v == BATCH else c.cards[v]
+
+
+def _order(c, scopes, phases, order_key):
+    if not isinstance(order_key, str):
+        check_order_covers(c, order_key, set().union(*phases))
+        return [v for phase in phases for v in order_key if v in phase]
+    adj = {v: set() for s in scopes for v in s}
+    for s in scopes:
+        for v in s:
+            adj[v].update(s)
+    for v in adj:
+        adj[v].discard(v)
+    cards = {v: card_of(c, v, 2**10) for v in adj}
+    rank = {v: i for i, v in enumerate(sorted(adj))}
+    order = []
+    for phase in phases:
+        order += _greedy_order(adj, cards, sorted(phase), order_key, rank)[0]
+    return order
+
+
+def _simulate(c, sp, order, kinds):
+    scopes = list(sp.input_scopes)
+    live = set(range(len(scopes)))
+    holders = {}
+    for i, s in enumerate(scopes):
+        for v in s:
+            holders.setdefault(v, set()).add(i)
+    steps = []
+    largest, largest_scope = 1, ()
+    for v in order:
+        ops = sorted(holders.pop(v, ()))
+        union = tuple(dict.fromkeys(u for i in ops for u in scopes[i]))
+        kind = kinds.get(v, "sum")
+        result = tuple(u for u in union if u != v) if kind == "sum" else union
+        size = math.prod(card_of(c, u) for u in result if u != BATCH)
+        if size > largest:
+            largest, largest_scope = size, union
+        new = len(scopes)
+        scopes.append(result if kind == "sum" else tuple(u for u in union if u != v))
+        for i in ops:
+            live.discard(i)
+            for u in scopes[i]:
+                if u != v:
+                    holders[u].discard(i)
+        for u in scopes[new]:
+            holders.setdefault(u, set()).add(new)
+        live.add(new)
+        steps.append((v, tuple(ops), _subscripts([scopes[i] for i in ops], result), union, kind))
+    final_ops = tuple(sorted(live))
+    sp.final = (final_ops, _subscripts([scopes[i] for i in final_ops], sp.out))
+    size = math.prod(card_of(c, u) for u in sp.out if u != BATCH)
+    if size > largest:
+        largest, largest_scope = size, sp.out
+    sp.steps = steps
+    sp.largest, sp.largest_scope = largest, largest_scope
+
+
+def check_memory(c, subplans, max_memory, n_rows=1, what="this query"):
+    """Raise MemoryLimitError if a table of the plan would exceed ``max_memory`` bytes."""
+    worst = max(subplans, key=lambda sp: sp.largest * (n_rows if sp.batch else 1), default=None)
+    if worst is None:
+        return
+    entries = worst.largest * (n_rows if worst.batch else 1)
+    if entries * 8 <= max_memory:
+        return
+    scope = [c.names[v] for v in worst.largest_scope if v != BATCH]
+    cards = [c.cards[v] for v in worst.largest_scope if v != BATCH]
+    shown = scope if len(scope) <= 12 else [*scope[:12], f"... ({len(scope) - 12} more)"]
+    rows = f" for {n_rows} evidence rows" if worst.batch and n_rows > 1 else ""
+    raise MemoryLimitError(
+        f"{what} needs a table of {entries:.3g} entries ({_gib(entries * 8)}){rows}, more than "
+        f"max_memory={_gib(max_memory)}; largest clique has {len(scope)} variables {shown} with "
+        f"cardinalities {cards[:12]}. Try another elimination_order ('min-fill', "
+        "'weighted-min-fill', 'min-weight'), fewer query variables, more evidence, or "
+        "approximate inference by sampling (pl.approximate_query)"
+    )
+
+
+def _gib(n_bytes):
+    return f"{n_bytes / 2**30:.3g} GiB"
+
+
+def run(sp, codes):
+    """Execute a subplan for one evidence assignment (``codes`` by evidence position)."""
+    arrays = []
+    for table, template, slots in sp.inputs:
+        if template is None:
+            arrays.append(table)
+        else:
+            index = template.copy()
+            for axis, j in slots:
+                index[axis] = codes[j]
+            arrays.append(table[tuple(index)])
+    return _contract(sp, arrays)
+
+
+def run_batch(sp, columns):
+    """Execute a batch subplan; ``columns[j]`` is the code array of evidence position ``j``."""
+    arrays = [
+        table if slots is None else table[tuple(columns[j] for j in slots)]
+        for table, _, slots in sp.inputs
+    ]
+    return _contract(sp, arrays)
+
+
+def _contract(sp, arrays, traces=None):
+    for v, ops, subscripts, union, kind in sp.steps:
+        operands = [arrays[i] for i in ops]
+        for i in ops:
+            arrays[i] = None
+        table = np.einsum(subscripts, *operands)
+        if kind == "max":
+            axis = union.index(v)
+            traces.append(table.argmax(axis))
+            table = table.max(axis)
+        arrays.append(table)
+    ops, subscripts = sp.final
+    if not ops:
+        return np.ones(())
+    return np.einsum(subscripts, *[arrays[i] for i in ops])

@@ -1,0 +1,352 @@
+"""Junction tree: triangulate once per model, then calibrate for any evidence to get all marginals.
+
+The tree is built from the elimination cliques of a heuristic order (the same registry as
+variable elimination), non-maximal cliques merged into a neighbour. Calibration is HUGIN-style:
+one upward pass of einsum messages, then beliefs and downward messages (belief summed onto the
+separator, divided by the upward message). Evidence is sliced out of the factors, so observed
+variables disappear from every table; the per-evidence-set plan is cached on the tree.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..elimination import _greedy_order
+from ..exceptions import MemoryLimitError, PGMError
+from ..factor import DiscreteFactor
+from ._plan import _subscripts
+from ._prune import (
+    DEFAULT_MAX_MEMORY,
+    compiled,
+    elimination_key,
+    evidence_codes,
+    variable_ids,
+    zero_evidence,
+)
+
+__all__ = ["JunctionTree", "marginals"]
+
+
+class JunctionTree:
+    """A junction tree of a model, reusable for any evidence.
+
+    Parameters
+    ----------
+    model : BayesianNetwork or MarkovNetwork
+    elimination_order : str, optional
+        Triangulation heuristic (see ``pl.elimination.ORDERINGS``).
+    max_memory : int, optional
+        Refuse (MemoryLimitError) trees whose clique tables need more bytes than this.
+
+    Attributes
+    ----------
+    cliques : list of tuple of str
+        Maximal cliques, variables in declaration order.
+    edges : list of (int, int)
+        Tree edges as ``(i, j)`` indices into ``cliques`` with ``i < j``.
+    model : BayesianNetwork or MarkovNetwork
+
+    Examples
+    --------
+    >>> jt = pl.JunctionTree(pl.example("asia"))
+    >>> len(jt.cliques), jt.separator(*jt.edges[0])
+    (6, ('tub',))
+    >>> m = jt.marginals({"smoke": "yes"})
+    >>> m["lung"].values.round(3).tolist()
+    [0.1, 0.9]
+    """
+
+    def __init__(self, model, *, elimination_order="min-fill", max_memory=DEFAULT_MAX_MEMORY):
+        c = compiled(model)
+        heuristic = elimination_key(c, elimination_order)
+        self.model = model
+        self._c = c
+        self._version = c.version
+        self._plans = {}
+        n = len(c.names)
+        adj = {v: set() for v in range(n)}
+        for scope in c.scopes:
+            for v in scope:
+                adj[v].update(u for u in scope if u != v)
+        if isinstance(heuristic, str):
+            order, elim = _greedy_order(adj, dict(enumerate(c.cards)), range(n), heuristic)
+        else:
+            order, elim = _order_cliques(adj, heuristic, c)
+        sets, links = _clique_tree(order, elim)
+        self._sets = [tuple(sorted(s)) for s in sets]
+        self.cliques = [tuple(c.names[v] for v in s) for s in self._sets]
+        self.edges = sorted(tuple(sorted(e)) for e in links)
+        sizes = [math.prod(c.cards[v] for v in s) for s in self._sets]
+        big = max(range(len(sizes)), key=sizes.__getitem__)
+        if 16 * sum(sizes) > max_memory:
+            raise MemoryLimitError(
+                f"the junction tree needs {sum(sizes):.3g} table entries "
+                f"({16 * sum(sizes) / 2**30:.3g} GiB with beliefs), more than "
+                f"max_memory={max_memory / 2**30:.3g} GiB; largest clique has {len(self._sets[big])} "
+                f"variables ({sizes[big]:.3g} entries): {list(self.cliques[big][:12])}. Try another "
+                "elimination_order, pl.query for a few variables, or sampling (pl.approximate_query)"
+            )
+        self._home = [min((i for i, s in enumerate(sets) if set(scope) <= s), key=sizes.__getitem__)
+                      for scope in c.scopes]
+
+    def separator(self, i, j):
+        """Return the variables shared by cliques ``i`` and ``j`` (in clique ``i``'s order)."""
+        if (min(i, j), max(i, j)) not in set(self.edges):
+            raise PGMError(f"({i}, {j}) is not an edge of the junction tree; edges: {self.edges}")
+        other = set(self.cliques[j])
+        return tuple(v for v in self.cliques[i] if v in other)
+
+    def __repr__(self):
+        width = max((len(s) for s in self.cliques), default=1) - 1
+        return f"<JunctionTree {len(self.cliques)} cliques, width {width}>"
+
+    def _check_current(self):
+        if self.model._version != self._version:
+            raise PGMError("the model changed after this junction tree was built; build a new one")
+
+    def marginals(self, evidence=None, variables=None):
+        """Return ``{variable: posterior DiscreteFactor}`` after one calibration.
+
+        Observed variables get a point mass on their observed state.
+        """
+        self._check_current()
+        c = self._c
+        wanted = range(len(c.names)) if variables is None else variable_ids(c, variables)
+        evidence_ids, codes = evidence_codes(c, evidence)
+        plan = self._plans.get(evidence_ids)
+        if plan is None:
+            plan = self._plans[evidence_ids] = _CalibrationPlan(self, evidence_ids)
+        return plan.run(codes, wanted)
+
+    def probability(self, evidence):
+        """P(evidence) from the calibrated tree (Z(evidence)/Z for a Markov network)."""
+        self._check_current()
+        c = self._c
+        evidence_ids, codes = evidence_codes(c, evidence)
+        plan = self._plans.get(evidence_ids)
+        if plan is None:
+            plan = self._plans[evidence_ids] = _CalibrationPlan(self, evidence_ids)
+        mass = plan.mass(codes)
+        if c.is_bn:
+            return mass
+        return mass / self.__class__._z(self)
+
+    def _z(self):
+        if () not in self._plans:
+            self._plans[()] = _CalibrationPlan(self, ())
+        return self._plans[()].mass(())
+
+
+def _order_cliques(adj, order, c):
+    from ._prune import check_order_covers
+
+    check_order_covers(c, order, set(adj))
+    elim = []
+    for v in order:
+        nbrs = adj.pop(v)
+        elim.append((v, *nbrs))
+        for a in nbrs:
+            adj[a].discard(v)
+            adj[a] |= nbrs - {a}
+    return list(order), elim
+
+
+def _clique_tree(order, elim):
+    """Maximal cliques and tree edges from elimination cliques (non-maximal ones merged)."""
+    when = {v: i for i, v in enumerate(order)}
+    sets = [set(e) for e in elim]
+    nbr = {i: set() for i in range(len(sets))}
+    for i, e in enumerate(elim):
+        rest = e[1:]
+        if rest:
+            j = min(when[u] for u in rest)
+            nbr[i].add(j)
+            nbr[j].add(i)
+    alive = set(range(len(sets)))
+    for i in range(len(sets)):
+        host = next((j for j in sorted(nbr[i]) if sets[i] <= sets[j]), None)
+        if host is None:
+            continue
+        for k in nbr[i]:
+            nbr[k].discard(i)
+            if k != host:
+                nbr[k].add(host)
+                nbr[host].add(k)
+        del nbr[i]
+        alive.discard(i)
+    keep = sorted(alive)
+    new = {old: k for k, old in enumerate(keep)}
+    links = {(new[i], new[j]) for i in keep for j in nbr[i] if i < j}
+    return [sets[i] for i in keep], links
+
+
+class _CalibrationPlan:
+    """Clique tables with the evidence sliced out, message einsums, rooted traversal."""
+
+    def __init__(self, jt, evidence_ids):
+        c = jt._c
+        observed = set(evidence_ids)
+        position = {v: j for j, v in enumerate(evidence_ids)}
+        self.c, self.evidence_ids = c, evidence_ids
+        scopes = [tuple(v for v in s if v not in observed) for s in jt._sets]
+        self.scopes = scopes
+        n = len(scopes)
+        # factor inputs per clique: (table, template, slots, reduced scope)
+        self.inputs = [[] for _ in range(n)]
+        for f, home in enumerate(jt._home):
+            scope = c.scopes[f]
+            ev = [(a, position[v]) for a, v in enumerate(scope) if v in position]
+            template = [slice(None)] * len(scope) if ev else None
+            self.inputs[home].append((c.tables[f], template, ev, tuple(v for v in scope if v not in observed)))
+        for k, scope in enumerate(scopes):
+            covered = {v for *_, s in self.inputs[k] for v in s}
+            for v in scope:
+                if v not in covered:
+                    self.inputs[k].append((np.ones(c.cards[v]), None, [], (v,)))
+        self.psi_subs = [_subscripts([i[3] for i in self.inputs[k]], scopes[k]) for k in range(n)]
+        adj = {k: [] for k in range(n)}
+        for i, j in jt.edges:
+            adj[i].append(j)
+            adj[j].append(i)
+        # rooted forest: preorder from the lowest index of each tree
+        self.parent, self.preorder = [None] * n, []
+        seen = set()
+        for root in range(n):
+            if root in seen:
+                continue
+            seen.add(root)
+            stack = [root]
+            while stack:
+                k = stack.pop()
+                self.preorder.append(k)
+                for m in sorted(adj[k], reverse=True):
+                    if m not in seen:
+                        seen.add(m)
+                        self.parent[m] = k
+                        stack.append(m)
+        self.children = [[] for _ in range(n)]
+        for k in self.preorder:
+            if self.parent[k] is not None:
+                self.children[self.parent[k]].append(k)
+        self.roots = [k for k in self.preorder if self.parent[k] is None]
+        self.sep = [None if self.parent[k] is None else
+                    tuple(v for v in scopes[k] if v in set(scopes[self.parent[k]])) for k in range(n)]
+        self.up_subs = [None if self.sep[k] is None else
+                        _subscripts([scopes[k], *(self.sep[m] for m in self.children[k])], self.sep[k])
+                        for k in range(n)]
+        self.belief_subs = [
+            _subscripts([scopes[k], *([self.sep[k]] if self.sep[k] is not None else []),
+                         *(self.sep[m] for m in self.children[k])], scopes[k])
+            for k in range(n)
+        ]
+        self.down_subs = [None if self.sep[k] is None else
+                          _subscripts([scopes[self.parent[k]]], self.sep[k]) for k in range(n)]
+        size = lambda s: math.prod(c.cards[v] for v in s)  # noqa: E731
+        self.home = {}
+        for k, scope in enumerate(scopes):
+            for v in scope:
+                if v not in self.home or size(scope) < size(scopes[self.home[v]]):
+                    self.home[v] = k
+        self.marg_subs = {v: _subscripts([scopes[k]], (v,)) for v, k in self.home.items()}
+
+    def _potentials(self, codes):
+        psi = []
+        for k, inputs in enumerate(self.inputs):
+            arrays = []
+            for table, template, slots, _ in inputs:
+                if template is None:
+                    arrays.append(table)
+                else:
+                    index = template.copy()
+                    for axis, j in slots:
+                        index[axis] = codes[j]
+                    arrays.append(table[tuple(index)])
+            psi.append(np.einsum(self.psi_subs[k], *arrays))
+        return psi
+
+    def _collect(self, psi):
+        up = [None] * len(psi)
+        for k in reversed(self.preorder):
+            if self.parent[k] is not None:
+                up[k] = np.einsum(self.up_subs[k], psi[k], *(up[m] for m in self.children[k]))
+        return up
+
+    def mass(self, codes):
+        psi = self._potentials(codes)
+        up = self._collect(psi)
+        total = 1.0
+        for r in self.roots:
+            total *= float(np.einsum(self.belief_subs[r], psi[r], *(up[m] for m in self.children[r])).sum())
+        return total
+
+    def run(self, codes, wanted):
+        c = self.c
+        psi = self._potentials(codes)
+        up = self._collect(psi)
+        down = [None] * len(psi)
+        results = {}
+        need = {}
+        for v in wanted:
+            if v in self.home:
+                need.setdefault(self.home[v], []).append(v)
+        for k in self.preorder:
+            extra = [] if down[k] is None else [down[k]]
+            belief = np.einsum(self.belief_subs[k], psi[k], *extra, *(up[m] for m in self.children[k]))
+            if self.parent[k] is None:
+                total = belief.sum()
+                if not total > 0:
+                    raise zero_evidence(c, self.evidence_ids, codes)
+            for v in need.get(k, ()):
+                values = np.einsum(self.marg_subs[v], belief)
+                results[v] = values / values.sum()
+            for m in self.children[k]:
+                sep = np.einsum(self.down_subs[m], belief)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    down[m] = np.where(up[m] == 0, 0.0, sep / up[m])
+            psi[k] = None
+        out = {}
+        observed = dict(zip(self.evidence_ids, codes))
+        for v in wanted:
+            if v in observed:
+                values = np.zeros(c.cards[v])
+                values[observed[v]] = 1.0
+            else:
+                values = results[v]
+            out[c.names[v]] = DiscreteFactor._from_parts((c.names[v],), values, {c.names[v]: c.states[v]})
+        return out
+
+
+def marginals(model, evidence=None, variables=None, *, elimination_order="min-fill",
+              max_memory=DEFAULT_MAX_MEMORY):
+    """Return the posterior marginal of every (requested) variable, by one tree calibration.
+
+    The junction tree is built on first use and cached with the model (rebuilt when it changes).
+
+    Parameters
+    ----------
+    model : BayesianNetwork or MarkovNetwork
+    evidence : dict, optional
+        ``{variable: state}``.
+    variables : list of str, optional
+        Which marginals to return (default: all, in declaration order).
+
+    Returns
+    -------
+    dict
+        ``{variable: DiscreteFactor}``; observed variables get a point mass.
+
+    Examples
+    --------
+    >>> m = pl.marginals(pl.example("asia"), {"xray": "yes"})
+    >>> round(float(m["tub"].values[0]), 4)
+    0.0924
+    """
+    c = compiled(model)
+    key = ("jt", elimination_key(c, elimination_order))
+    jt = c.extra.get(key)
+    if jt is None:
+        jt = c.extra[key] = JunctionTree(model, elimination_order=elimination_order,
+                                         max_memory=max_memory)
+    return jt.marginals(evidence, variables)
