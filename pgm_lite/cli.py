@@ -82,8 +82,145 @@ def _cmd_render(args):
     print(f"wrote {args.output}")
 
 
+_SAMPLE_CHUNK = 100_000  # rows per chunk: bounded memory, streamed CSV, progress updates
+
+
+def _add_sample_parser(sub):
+    p = sub.add_parser("sample", help="draw samples (CSV on stdout, or -o out.csv / out.parquet)")
+    p.add_argument("net", metavar="NET", help="network file (.bif, .bif.gz, ...) or example name")
+    p.add_argument("-n", "--n-samples", type=int, required=True, metavar="N", help="number of rows")
+    p.add_argument("--seed", type=int, default=None, metavar="S", help="random seed (reproducible output)")
+    p.add_argument("-e", "--evidence", action="append", metavar="VAR=STATE",
+                   help="condition on an observed state (repeatable)")
+    p.add_argument("--method", choices=["forward", "rejection", "likelihood", "gibbs"], default=None,
+                   help="sampler; default forward, or rejection with evidence (gibbs for Markov "
+                        "networks); likelihood adds a _weight column")
+    p.add_argument("--burn-in", type=int, default=200, metavar="SWEEPS", help="Gibbs burn-in sweeps")
+    p.add_argument("-o", "--output", metavar="OUT",
+                   help="write .csv (.csv.gz, .csv.bz2, .csv.xz) or .parquet here")
+
+
+def _sample_output_kind(path):
+    if path is None:
+        return "stdout"
+    lower = path.lower()
+    if lower.endswith(".parquet"):
+        import importlib.util
+
+        if importlib.util.find_spec("pyarrow") is None:
+            raise PGMError(
+                f"writing {path!r} needs pyarrow, which is not installed (pip install pyarrow); "
+                "or write a .csv file instead"
+            )
+        return "parquet"
+    if lower.endswith((".csv", ".csv.gz", ".csv.bz2", ".csv.xz")):
+        return "csv"
+    raise PGMError(f"cannot tell the output format of {path!r}; use a .csv or .parquet file name")
+
+
+def _open_text(path):
+    """Open ``path`` for writing text, compressed by its extension (.gz, .bz2, .xz)."""
+    import bz2
+    import gzip
+    import lzma
+
+    opener = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}.get(path[path.rfind("."):].lower(), open)
+    return opener(path, "wt", newline="")
+
+
+def _cmd_sample(args):
+    import numpy as np
+
+    from .gibbs import gibbs_sample
+    from .sampling import _check_n, sample
+
+    n = _check_n(args.n_samples)
+    kind = _sample_output_kind(args.output)
+    model = _load(args.net)
+    evidence = _parse_evidence(args.evidence)
+    method = args.method
+    if method is None:
+        method = "gibbs" if not hasattr(model, "cpds") else "rejection" if evidence else "forward"
+    rng = np.random.default_rng(args.seed)
+    show = sys.stderr.isatty() and n > _SAMPLE_CHUNK
+    if method == "gibbs":
+        chunks = iter([gibbs_sample(model, n, evidence=evidence, burn_in=args.burn_in, rng=rng)])
+    else:
+        sizes = [min(_SAMPLE_CHUNK, n - start) for start in range(0, n, _SAMPLE_CHUNK)]
+        chunks = (sample(model, size, rng=rng, evidence=evidence, method=method) for size in sizes)
+    frames, done, out = [], 0, None
+    try:
+        for chunk in chunks:
+            if kind == "parquet":
+                frames.append(chunk)
+            else:
+                if out is None:
+                    out = sys.stdout if kind == "stdout" else _open_text(args.output)
+                chunk.to_csv(out, index=False, header=done == 0)
+            done += len(chunk)
+            if show:
+                print(f"\rsampling: {done:,}/{n:,} rows ({100 * done // n}%)", end="",
+                      file=sys.stderr, flush=True)
+    finally:
+        if out is not None and out is not sys.stdout:
+            out.close()
+    if show:
+        print(file=sys.stderr)
+    if kind == "parquet":
+        import pandas as pd
+
+        pd.concat(frames, ignore_index=True).to_parquet(args.output, index=False)
+
+
+def _add_fit_parser(sub):
+    p = sub.add_parser("fit", help="learn the CPDs of NET's structure from a CSV file (EM if cells are empty)")
+    p.add_argument("net", metavar="NET", help="network file or example name (its structure is used)")
+    p.add_argument("data", metavar="DATA", help="CSV with one column per variable; empty cells are missing")
+    p.add_argument("-o", "--output", metavar="OUT", help="write the fitted network here (.bif or .bif.gz); "
+                                                        "default: BIF on stdout")
+    p.add_argument("--method", choices=["mle", "bayes"], default="mle",
+                   help="maximum likelihood, or Dirichlet posterior mean (bayes)")
+    p.add_argument("--pseudo-count", type=float, default=1.0, metavar="A",
+                   help="Dirichlet pseudo-count per cell for --method bayes")
+    p.add_argument("--max-iter", type=int, default=100, help="EM iterations when values are missing")
+
+
+def _cmd_fit(args):
+    import os
+
+    import pandas as pd
+
+    from .em import fit_em
+    from .io import write_bif
+    from .learning import fit, log_likelihood
+
+    if args.output is not None and not args.output.lower().endswith((".bif", ".bif.gz")):
+        raise PGMError(f"cannot write {args.output!r}: the fitted network is written as .bif or .bif.gz")
+    model = _load(args.net)
+    if not hasattr(model, "cpds"):
+        raise PGMError(f"{args.net}: fit learns the CPDs of a Bayesian network; this is a Markov network")
+    try:
+        data = pd.read_csv(args.data, dtype=str, keep_default_na=False, na_values=[""])
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+        raise PGMError(f"{args.data}: cannot read the CSV data: {err}") from err
+    if data.isna().to_numpy().any():
+        pseudo = args.pseudo_count if args.method == "bayes" else 0.0
+        fitted, history = fit_em(model, data, max_iter=args.max_iter, pseudo_count=pseudo)
+        summary = (f"EM: {len(history) - 1} iteration(s), log-likelihood {history[0]:.6g} -> "
+                   f"{history[-1]:.6g}")
+    else:
+        fitted = fit(model, data, method=args.method, pseudo_count=args.pseudo_count)
+        summary = f"{args.method}: log-likelihood {log_likelihood(fitted, data):.6g}"
+    name = os.path.basename(args.net).split(".")[0] or "fitted"
+    write_bif(fitted, sys.stdout if args.output is None else args.output, network_name=name)
+    print(f"fitted {len(fitted.cpds())} CPDs from {len(data):,} rows of {args.data} ({summary})",
+          file=sys.stderr)
+
+
 _COMMANDS = {
     "render": (_add_render_parser, _cmd_render),
+    "sample": (_add_sample_parser, _cmd_sample),
+    "fit": (_add_fit_parser, _cmd_fit),
 }
 
 
