@@ -6,10 +6,18 @@ import os
 
 from ..exceptions import ParseError
 from .bif import read_bif, write_bif
+from .uai import read_uai, write_uai
+from .xmlbif import read_xmlbif, write_xmlbif
 
-__all__ = ["read", "read_bif", "write_bif"]
+__all__ = ["read", "read_bif", "write_bif", "read_xmlbif", "write_xmlbif", "read_uai", "write_uai"]
 
-_READERS = {".bif": read_bif, ".bif.gz": read_bif}
+_READERS = {
+    ".bif": read_bif,
+    ".xml": read_xmlbif,
+    ".xmlbif": read_xmlbif,
+    ".uai": read_uai,
+}
+_READERS.update({ext + ".gz": reader for ext, reader in list(_READERS.items())})
 
 
 def _reader_for(path):
@@ -29,8 +37,8 @@ def read(path):
     Parameters
     ----------
     path : str or os.PathLike
-        A file ending in one of the supported extensions (``.bif``, ``.bif.gz`` and the others
-        listed in the error for an unknown one); gzip compression is detected from the content.
+        A file ending in ``.bif``, ``.xml``, ``.xmlbif`` or ``.uai``, each optionally followed
+        by ``.gz``.
 
     Returns
     -------
@@ -46,6 +54,6 @@ def read(path):
     >>> pl.read("network.txt")
     Traceback (most recent call last):
     ...
-    pgm_lite.exceptions.ParseError: cannot tell the format of 'network.txt' from its extension; supported: ['.bif', '.bif.gz']
+    pgm_lite.exceptions.ParseError: cannot tell the format of 'network.txt' from its extension; supported: ['.bif', '.bif.gz', '.uai', '.uai.gz', '.xml', '.xml.gz', '.xmlbif', '.xmlbif.gz']
     """
     return _reader_for(path)(path)

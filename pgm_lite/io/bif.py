@@ -10,19 +10,14 @@ from __future__ import annotations
 import itertools
 import re
 
-import networkx as nx
 import numpy as np
 
-from .._checks import format_choices
 from ..bayesian_network import BayesianNetwork
-from ..cpd import TabularCPD
 from ..exceptions import ParseError
+from ._assemble import check_rows, check_structure, describe, make_cpd
 from ._source import locate, open_text_for_writing, read_text
 
 __all__ = ["read_bif", "write_bif", "parse_bif"]
-
-#: Rows of bnlearn files sum to one only within ~3e-7, so tables are checked with this tolerance.
-ATOL = 1e-6
 
 _TOKEN = re.compile(r'"[^"\n]*"|[{}()\[\];,|]|[^\s{}()\[\];,|"]+|"')
 _COMMENT = re.compile(r'"[^"\n]*"|//[^\n]*|/\*[\s\S]*?\*/')
@@ -250,7 +245,7 @@ class _Parser:
                 self.skip_property()
             else:
                 raise self.expected(self.i, "'(', 'table', 'default', 'property' or '}'")
-        self.blocks[child] = (parents, parent_at, entries, at, self.i)
+        self.blocks[child] = (parents, parent_at, at, (entries, self.i))
         self.i += 1
 
     def _row_key_slow(self):
@@ -265,34 +260,13 @@ class _Parser:
 
     # -- assembling the model ---------------------------------------------------------------
     def build(self):
-        variables = self.variables
-        for child, (parents, parent_at, _, at, _) in self.blocks.items():
-            if child not in variables:
-                raise self.error(at, f"found probability block for undeclared variable {child!r}, "
-                                     f"expected one of {format_choices(variables)}")
-            for p, spot in zip(parents, parent_at):
-                if p not in variables:
-                    raise self.error(spot, f"found unknown parent {p!r} of {child!r}, "
-                                           f"expected one of {format_choices(variables)}")
-                if p == child or parents.count(p) > 1:
-                    raise self.error(spot, f"found parent {p!r} of {child!r} twice or as its own parent, "
-                                           "expected distinct parents")
-        for v, (_, at) in variables.items():
-            if v not in self.blocks:
-                raise self.error(at, f"found variable {v!r} without a probability block, expected one")
-        graph = nx.DiGraph()
-        graph.add_nodes_from(variables)
-        graph.add_edges_from((p, c) for c, block in self.blocks.items() for p in block[0])
-        if not nx.is_directed_acyclic_graph(graph):
-            cycle = [u for u, _ in nx.find_cycle(graph)]
-            raise self.error(self.blocks[cycle[-1]][3],
-                             f"found the cycle {' -> '.join(cycle + cycle[:1])}, expected an acyclic graph")
-        states = {v: s for v, (s, _) in variables.items()}
-        cpds = [self.table(v, states) for v in variables]
-        return BayesianNetwork(cpds=cpds, variables=list(variables), states=states)
+        check_structure(self.variables, self.blocks, self.error, "probability block")
+        states = {v: s for v, (s, _) in self.variables.items()}
+        cpds = [self.table(v, states) for v in self.variables]
+        return BayesianNetwork(cpds=cpds, variables=list(self.variables), states=states)
 
     def table(self, child, states):
-        parents, _, entries, _, close = self.blocks[child]
+        parents, _, _, (entries, close) = self.blocks[child]
         k = len(states[child])
         cards = [len(states[p]) for p in parents]
         n_rows = int(np.prod(cards, dtype=np.int64))
@@ -348,21 +322,13 @@ class _Parser:
                                         f"expected {n_rows} rows")
             flat[~seen] = default[0]
             where[~seen] = default[1]
-        sums = flat.sum(axis=1)
-        bad = ~((np.abs(sums - 1.0) <= ATOL) & (flat >= 0).all(axis=1) & (flat <= 1 + ATOL).all(axis=1))
-        if bad.any():
-            r = int(np.flatnonzero(bad)[0])
-            config = self.config(parents, states, r)
-            what = f"P({child} | {config})" if parents else f"P({child})"
-            raise self.error(int(where[r]), f"found probabilities {flat[r].tolist()} for {what} summing to "
-                                            f"{float(sums[r])!r}, expected non-negative numbers summing to 1")
         table = flat.reshape(*cards, k)
-        return TabularCPD(child, table, parents, {v: states[v] for v in (*parents, child)}, atol=ATOL)
+        check_rows(child, parents, states, table, lambda r: int(where[r]), self.error)
+        return make_cpd(child, parents, states, table)
 
     @staticmethod
     def config(parents, states, code):
-        codes = np.unravel_index(code, [len(states[p]) for p in parents])
-        return ", ".join(f"{p}={states[p][int(c)]}" for p, c in zip(parents, codes))
+        return describe(parents, states, code)
 
 
 def parse_bif(text, name="<string>"):

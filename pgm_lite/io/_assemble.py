@@ -1,0 +1,98 @@
+"""Checks shared by the file readers: declared names, acyclicity and table rows, with located errors."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+
+from .._checks import format_choices
+from ..bayesian_network import BayesianNetwork
+from ..cpd import TabularCPD
+
+__all__ = ["ATOL", "assemble_network", "check_structure", "check_rows", "describe", "make_cpd"]
+
+#: Rows of bnlearn files sum to one only within ~3e-7, so tables are checked with this tolerance.
+ATOL = 1e-6
+
+
+def check_structure(variables, blocks, error, block="table"):
+    """Check that tables and declarations match and the graph is acyclic.
+
+    Parameters
+    ----------
+    variables : dict
+        ``{name: (state names, where)}`` in declaration order.
+    blocks : dict
+        ``{child: (parents, parent wheres, where, payload)}``.
+    error : callable
+        ``error(where, message) -> ParseError`` locating ``where`` in the file.
+    block : str
+        What the file calls a table, for the messages.
+    """
+    for child, (parents, parent_at, at, _) in blocks.items():
+        if child not in variables:
+            raise error(at, f"found {block} for undeclared variable {child!r}, "
+                            f"expected one of {format_choices(variables)}")
+        for p, spot in zip(parents, parent_at):
+            if p not in variables:
+                raise error(spot, f"found unknown parent {p!r} of {child!r}, "
+                                  f"expected one of {format_choices(variables)}")
+            if p == child or parents.count(p) > 1:
+                raise error(spot, f"found parent {p!r} of {child!r} twice or as its own parent, "
+                                  "expected distinct parents")
+    for v, (_, at) in variables.items():
+        if v not in blocks:
+            raise error(at, f"found variable {v!r} without a {block}, expected one")
+    graph = nx.DiGraph()
+    graph.add_nodes_from(variables)
+    graph.add_edges_from((p, c) for c, b in blocks.items() for p in b[0])
+    if not nx.is_directed_acyclic_graph(graph):
+        cycle = [u for u, _ in nx.find_cycle(graph)]
+        raise error(blocks[cycle[-1]][2],
+                    f"found the cycle {' -> '.join(map(str, cycle + cycle[:1]))}, expected an acyclic graph")
+
+
+def assemble_network(variables, blocks, error, *, block="table", atol=ATOL):
+    """Build a BayesianNetwork from flat tables after :func:`check_structure` and row checks.
+
+    ``blocks`` maps each child to ``(parents, parent wheres, where, flat table)``, the table's
+    entries in C order over ``(*parents, child)``.
+    """
+    check_structure(variables, blocks, error, block)
+    states = {v: s for v, (s, _) in variables.items()}
+    cpds = []
+    for child in variables:
+        parents, _, at, flat = blocks[child]
+        cards = [len(states[p]) for p in parents]
+        k = len(states[child])
+        expected = k * int(np.prod(cards, dtype=np.int64))
+        if len(flat) != expected:
+            raise error(at, f"found {len(flat)} probabilities in the {block} of {child!r}, expected "
+                            f"{expected} ({k} states x {expected // k} parent configurations)")
+        table = np.asarray(flat, dtype=float).reshape(*cards, k)
+        check_rows(child, parents, states, table, lambda row, at=at: at, error, atol=atol)
+        cpds.append(make_cpd(child, parents, states, table, atol))
+    return BayesianNetwork(cpds=cpds, variables=list(variables), states=states)
+
+
+def make_cpd(child, parents, states, table, atol=ATOL):
+    """Return the TabularCPD of checked parts."""
+    return TabularCPD(child, table, parents, {v: states[v] for v in (*parents, child)}, atol=atol)
+
+
+def check_rows(child, parents, states, table, where_of_row, error, *, atol=ATOL):
+    """Raise ``error`` at the first row with negative entries or not summing to one within atol."""
+    flat = table.reshape(-1, table.shape[-1])
+    sums = flat.sum(axis=1)
+    good = (np.abs(sums - 1.0) <= atol) & (flat >= 0).all(axis=1) & (flat <= 1 + atol).all(axis=1)
+    if not good.all():
+        r = int(np.flatnonzero(~good)[0])
+        what = f"P({child} | {describe(parents, states, r)})" if parents else f"P({child})"
+        raise error(where_of_row(r), f"found probabilities {flat[r].tolist()} for {what} summing to "
+                                     f"{float(sums[r])!r}, expected non-negative numbers summing to 1")
+
+
+def describe(parents, states, code):
+    """Return ``"A=a1, B=b0"`` for row ``code`` of a table over ``parents``."""
+    codes = np.unravel_index(code, [len(states[p]) for p in parents])
+    return ", ".join(f"{p}={states[p][int(c)]}" for p, c in zip(parents, codes))
