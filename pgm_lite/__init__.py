@@ -39,10 +39,11 @@ _CORE = [
 ]
 
 # -- io --
-from .io import read, read_bif, write_bif
+from .io import read, read_bif, read_uai, read_xmlbif, write_bif, write_uai, write_xmlbif
 from .examples import example, list_examples
 
-_IO = ["read", "read_bif", "write_bif", "example", "list_examples"]
+_IO = ["read", "read_bif", "write_bif", "read_xmlbif", "write_xmlbif", "read_uai", "write_uai",
+       "example", "list_examples"]
 
 # -- inference --
 _INFERENCE = []
