@@ -292,3 +292,15 @@ def test_mutated_gzip_raises_only_pgm_errors(cut, flip, byte):
         pl.read_bif(io.BytesIO(bytes(raw[: max(cut, 2)])))
     except pl.PGMError:
         pass
+
+
+def test_huge_declared_tables_are_refused_before_allocating():
+    parents = [f"P{i}" for i in range(40)]
+    text = "".join(f"variable {p} {{ type discrete [ 2 ] {{ a, b }}; }}\n" for p in parents)
+    text += "variable C { type discrete [ 2 ] { a, b }; }\n"
+    text += "".join(f"probability ( {p} ) {{ table 0.5, 0.5; }}\n" for p in parents)
+    rows = f"probability ( C | {', '.join(parents)} ) {{\n  ({', '.join(['a'] * 40)}) 0.5, 0.5;\n}}\n"
+    with pytest.raises(pl.ParseError, match=r"found '\}' before the row for parent configuration P0=a, .*P39=b of 'C'"):
+        bif(text + rows)
+    with pytest.raises(pl.ParseError, match=r"found a table of 2199023255552 entries for 'C', expected at most"):
+        bif(text + rows.replace("  (", "  default 0.5, 0.5;\n  ("))

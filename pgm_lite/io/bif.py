@@ -8,6 +8,7 @@ float64 exactly as written. Token positions are computed only when an error has 
 from __future__ import annotations
 
 import itertools
+import math
 import re
 
 import numpy as np
@@ -22,6 +23,7 @@ __all__ = ["read_bif", "write_bif", "parse_bif"]
 _TOKEN = re.compile(r'"[^"\n]*"|[{}()\[\];,|]|[^\s{}()\[\];,|"]+|"')
 _COMMENT = re.compile(r'"[^"\n]*"|//[^\n]*|/\*[\s\S]*?\*/')
 _PUNCT = frozenset("{}()[];,|")
+_MAX_ENTRIES = 2**27
 _PLAIN = re.compile(r'[^\s{}()\[\];,|"/]+')
 
 
@@ -269,7 +271,17 @@ class _Parser:
         parents, _, _, (entries, close) = self.blocks[child]
         k = len(states[child])
         cards = [len(states[p]) for p in parents]
-        n_rows = int(np.prod(cards, dtype=np.int64))
+        n_rows = math.prod(cards)
+        kinds = [e[0] for e in entries]
+        if "table" not in kinds and "default" not in kinds and kinds.count("row") < n_rows:
+            seen_codes = {self.code(child, parents, states, key, spot) for _, key, _, spot in entries}
+            missing = next(c for c in range(n_rows) if c not in seen_codes)
+            raise self.error(close, f"found '}}' before the row for parent configuration "
+                                    f"{self.config(parents, states, missing)} of {child!r}, "
+                                    f"expected {n_rows} rows")
+        if n_rows * k > _MAX_ENTRIES:
+            raise self.error(self.blocks[child][2], f"found a table of {n_rows * k} entries for {child!r}, "
+                                                    f"expected at most {_MAX_ENTRIES}")
         flat = np.full((n_rows, k), np.nan)
         seen = np.zeros(n_rows, dtype=bool)
         where = np.full(n_rows, -1)
@@ -293,11 +305,10 @@ class _Parser:
                 raise self.error(spot, f"found {len(key)} parent states {list(key)}, expected {len(parents)} "
                                        f"(one per parent {parents})")
             code = 0
-            for p, lookup, s, card in zip(parents, index, key, cards):
+            for lookup, s, card in zip(index, key, cards):
                 j = lookup.get(s)
                 if j is None:
-                    raise self.error(spot, f"found state {s!r} of parent {p!r} in a row of {child!r}, "
-                                           f"expected one of {list(states[p])}")
+                    code = self.code(child, parents, states, key, spot)
                 code = code * card + j
             keys.append(code)
             rows.append(values)
@@ -325,6 +336,19 @@ class _Parser:
         table = flat.reshape(*cards, k)
         check_rows(child, parents, states, table, lambda r: int(where[r]), self.error)
         return make_cpd(child, parents, states, table)
+
+    def code(self, child, parents, states, key, spot):
+        """Return the row number of the parent states ``key`` (raise on a bad row)."""
+        if len(key) != len(parents):
+            raise self.error(spot, f"found {len(key)} parent states {list(key)}, expected {len(parents)} "
+                                   f"(one per parent {parents})")
+        code = 0
+        for p, s in zip(parents, key):
+            if s not in states[p]:
+                raise self.error(spot, f"found state {s!r} of parent {p!r} in a row of {child!r}, "
+                                       f"expected one of {list(states[p])}")
+            code = code * len(states[p]) + states[p].index(s)
+        return code
 
     @staticmethod
     def config(parents, states, code):
