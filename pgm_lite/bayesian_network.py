@@ -435,6 +435,23 @@ class BayesianNetwork:
 
         return moralize(self)
 
+    # -- interop (free functions in pgm_lite.io.interop) ------------------------------------
+    def to_networkx(self):
+        """Return the DAG as an ``nx.DiGraph`` whose nodes carry ``states``; see :func:`pgm_lite.io.interop.to_networkx`."""
+        from .io.interop import to_networkx
+
+        return to_networkx(self)
+
+    @classmethod
+    def from_networkx(cls, graph):
+        """Build a structure-only network from an ``nx.DiGraph`` (node attribute ``states``).
+
+        See :func:`pgm_lite.io.interop.from_networkx`.
+        """
+        from .io.interop import from_networkx
+
+        return from_networkx(graph, directed=True)
+
 
 # -- helpers -----------------------------------------------------------------------------------
 def _as_edge(edge):

@@ -255,6 +255,22 @@ class MarkovNetwork:
 
         return pairwise_markov_network(variables, independencies, states=states)
 
+    def to_networkx(self):
+        """Return the graph as an ``nx.Graph`` whose nodes carry ``states``; see :func:`pgm_lite.io.interop.to_networkx`."""
+        from .io.interop import to_networkx
+
+        return to_networkx(self)
+
+    @classmethod
+    def from_networkx(cls, graph):
+        """Build a structure-only Markov network from a networkx graph (node attribute ``states``).
+
+        See :func:`pgm_lite.io.interop.from_networkx`.
+        """
+        from .io.interop import from_networkx
+
+        return from_networkx(graph, directed=False)
+
 
 def _check_clique(graph, scope):
     missing = [(u, v) for u, v in itertools.combinations(scope, 2) if not graph.has_edge(u, v)]

@@ -6,10 +6,14 @@ import os
 
 from ..exceptions import ParseError
 from .bif import read_bif, write_bif
+from .interop import from_networkx, from_pgmpy, to_networkx, to_pgmpy
 from .uai import read_uai, write_uai
 from .xmlbif import read_xmlbif, write_xmlbif
 
-__all__ = ["read", "read_bif", "write_bif", "read_xmlbif", "write_xmlbif", "read_uai", "write_uai"]
+__all__ = [
+    "read", "read_bif", "write_bif", "read_xmlbif", "write_xmlbif", "read_uai", "write_uai",
+    "from_pgmpy", "to_pgmpy", "to_networkx", "from_networkx",
+]
 
 _READERS = {
     ".bif": read_bif,
