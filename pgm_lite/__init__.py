@@ -39,11 +39,21 @@ _CORE = [
 ]
 
 # -- io --
-from .io import read, read_bif, read_uai, read_xmlbif, write_bif, write_uai, write_xmlbif
+from .io import (
+    from_pgmpy,
+    read,
+    read_bif,
+    read_uai,
+    read_xmlbif,
+    to_pgmpy,
+    write_bif,
+    write_uai,
+    write_xmlbif,
+)
 from .examples import example, list_examples
 
 _IO = ["read", "read_bif", "write_bif", "read_xmlbif", "write_xmlbif", "read_uai", "write_uai",
-       "example", "list_examples"]
+       "from_pgmpy", "to_pgmpy", "example", "list_examples"]
 
 # -- inference --
 _INFERENCE = []
