@@ -12,7 +12,7 @@ from .xmlbif import read_xmlbif, write_xmlbif
 
 __all__ = [
     "read", "read_bif", "write_bif", "read_xmlbif", "write_xmlbif", "read_uai", "write_uai",
-    "from_pgmpy", "to_pgmpy", "to_networkx", "from_networkx",
+    "from_pgmpy", "to_pgmpy", "to_networkx", "from_networkx", "format_of",
 ]
 
 _READERS = {
@@ -24,6 +24,9 @@ _READERS = {
 _READERS.update({ext + ".gz": reader for ext, reader in list(_READERS.items())})
 
 
+_NAMES = {read_bif: "bif", read_xmlbif: "xmlbif", read_uai: "uai"}
+
+
 def _reader_for(path):
     name = os.fspath(path).lower()
     for ext in sorted(_READERS, key=len, reverse=True):
@@ -33,6 +36,18 @@ def _reader_for(path):
         f"cannot tell the format of {os.fspath(path)!r} from its extension; "
         f"supported: {sorted(_READERS)}"
     )
+
+
+def format_of(path):
+    """Return the format :func:`read` would use for ``path``: ``"bif"``, ``"xmlbif"`` or ``"uai"``.
+
+    Examples
+    --------
+    >>> from pgm_lite.io import format_of
+    >>> format_of("alarm.bif.gz"), format_of("net.xml"), format_of("grid.uai")
+    ('bif', 'xmlbif', 'uai')
+    """
+    return _NAMES[_reader_for(path)]
 
 
 def read(path):
