@@ -217,7 +217,89 @@ def _cmd_fit(args):
           file=sys.stderr)
 
 
+def _add_info_parser(sub):
+    p = sub.add_parser("info", help="summarise a network: variables, states, edges, parameters, treewidth")
+    p.add_argument("net", metavar="NET", help="network file (.bif, .xml, .xmlbif, .uai, optionally .gz) or example name")
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+
+def _network_info(net):
+    """Load NET and describe it as a dict (the ``info --json`` document)."""
+    import os
+
+    import networkx as nx
+    from networkx.algorithms.approximation import treewidth_min_fill_in
+
+    from ._checks import check_variable
+    from .examples import list_examples
+    from .io import format_of
+    from .parameters import count_parameters
+
+    if net not in list_examples() and not os.path.exists(net) and "." not in os.path.basename(net):
+        check_variable(net, list_examples(), what="example")  # a mistyped example name
+    fmt = "example" if net in list_examples() else format_of(net)
+    model = _load(net)
+    bayesian = hasattr(model, "cpds")
+    graph = nx.moral_graph(model.graph) if bayesian else model.graph
+    info = {
+        "net": net,
+        "format": fmt,
+        "kind": type(model).__name__,
+        "variables": model.variables,
+        "states": {v: list(model.states(v)) for v in model.variables},
+        "edges": [list(e) for e in model.edges],
+        "parameters": count_parameters(model),
+        "treewidth": treewidth_min_fill_in(graph)[0],
+    }
+    if bayesian:
+        info["parents"] = {v: model.parents(v) for v in model.variables}
+    return info
+
+
+def _cmd_info(args):
+    import json
+
+    info = _network_info(args.net)
+    if args.json:
+        print(json.dumps(info))
+        return
+    counts = info["parameters"]
+    print(f"{info['net']}: {info['kind']} ({info['format']})")
+    print(f"variables: {len(info['variables'])}")
+    print(f"edges: {len(info['edges'])}")
+    print(f"treewidth (min-fill estimate on the {'moral ' if 'parents' in info else ''}graph): {info['treewidth']}")
+    print("parameters: " + ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in counts.items()))
+    rows = [(v, ", ".join(s), ", ".join(info["parents"][v]) if "parents" in info else "")
+            for v, s in info["states"].items()]
+    header = ("variable", "states", "parents" if "parents" in info else "")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(2)]
+    print()
+    for row in [header, *rows]:
+        print(f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2] or ('-' if 'parents' in info and row is not header else '')}".rstrip())
+
+
+def _add_count_parser(sub):
+    p = sub.add_parser("count", help="count free parameters: joint, independent, chain rule, network")
+    p.add_argument("net", metavar="NET", help="network file or example name")
+    p.add_argument("--json", action="store_true", help="print the count_parameters dict as JSON")
+
+
+def _cmd_count(args):
+    import json
+
+    from .parameters import count_parameters
+
+    counts = count_parameters(_load(args.net))
+    if args.json:
+        print(json.dumps(counts))
+        return
+    for key, value in counts.items():
+        print(f"{key}: {value}")
+
+
 _COMMANDS = {
+    "info": (_add_info_parser, _cmd_info),
+    "count": (_add_count_parser, _cmd_count),
     "render": (_add_render_parser, _cmd_render),
     "sample": (_add_sample_parser, _cmd_sample),
     "fit": (_add_fit_parser, _cmd_fit),
