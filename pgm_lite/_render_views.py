@@ -93,6 +93,20 @@ def render_junction_tree(tree, *, layout="dot"):
     Returns
     -------
     graphviz.Graph
+        Clique nodes ``c0, c1, ...``; separator boxes ``s{i}_{j}`` between cliques ``i`` and ``j``.
+
+    Examples
+    --------
+    >>> g = pl.render_junction_tree(pl.example("sprinkler"))
+    >>> print(g.source)   # doctest: +ELLIPSIS
+    graph junction_tree {
+    ...
+        c0 [label="Cloudy, Sprinkler, Rain" shape=ellipse]
+        c1 [label="Sprinkler, Rain, WetGrass" shape=ellipse]
+        s0_1 [label="Sprinkler, Rain" ... shape=box style=filled]
+        c0 -- s0_1
+        s0_1 -- c1
+    }
     """
     if not hasattr(tree, "cliques"):
         from .inference import JunctionTree

@@ -135,6 +135,17 @@ def test_bad_marginals_are_rejected(collider, bad, error, match):
         pl.render(collider, marginals=bad)
 
 
+def test_markov_network_evidence_and_marginals(ising4):
+    marginals = pl.marginals(ising4, evidence={"A": "1"})
+    g = pl.render(ising4, evidence={"A": "1"}, marginals=marginals)
+    nodes, edges = parse(g.source)
+    assert {v for v, a in nodes.items() if "filled" in a} == {"A"}
+    exact = exact_marginals(ising4, {"A": "1"})
+    for v in "BCD":
+        assert f"{100 * exact[v].values[1]:.1f}%" in nodes[v]
+    assert "<svg" in g.pipe(format="svg").decode()
+
+
 def test_cpd_tables_sit_next_to_their_nodes(asia):
     nodes, edges = parse(pl.render(asia, show_cpds=True).source)
     for v in asia.variables:
