@@ -24,6 +24,7 @@ _TOKEN = re.compile(r'"[^"\n]*"|[{}()\[\];,|]|[^\s{}()\[\];,|"]+|"')
 _COMMENT = re.compile(r'"[^"\n]*"|//[^\n]*|/\*[\s\S]*?\*/')
 _PUNCT = frozenset("{}()[];,|")
 _MAX_ENTRIES = 2**27
+_BAD_KEY = _PUNCT | {'"'}
 _PLAIN = re.compile(r'[^\s{}()\[\];,|"/]+')
 
 
@@ -40,6 +41,7 @@ class _Parser:
             text = _COMMENT.sub(_blank, text)
         self.text, self.name = text, name
         self.toks = _TOKEN.findall(text)
+        self.quoted = '"' in text
         self.n = len(self.toks)
         self.i = 0
 
@@ -226,6 +228,8 @@ class _Parser:
             spot = self.i
             if tok == "}":
                 break
+            if tok == "(" and self._rows(entries):
+                continue
             if tok == "(":
                 self.i += 1
                 try:
@@ -234,7 +238,7 @@ class _Parser:
                     close = self.n
                 key = self.toks[self.i:close:2]
                 seps = self.toks[self.i + 1:close:2]
-                if close == self.n or seps.count(",") != len(seps) or any(k in _PUNCT or k == '"' for k in key):
+                if close == self.n or seps.count(",") != len(seps) or not _BAD_KEY.isdisjoint(key):
                     self._row_key_slow()
                 else:
                     self.i = close + 1
@@ -249,6 +253,34 @@ class _Parser:
                 raise self.expected(self.i, "'(', 'table', 'default', 'property' or '}'")
         self.blocks[child] = (parents, parent_at, at, (entries, self.i))
         self.i += 1
+
+    def _rows(self, entries):
+        """Fast path for a run of well-formed ``(a, b) p, q;`` rows; False if the first is not one."""
+        toks, n, i, start = self.toks, self.n, self.i, self.i
+        unquote = self.quoted
+        append = entries.append
+        while i < n and toks[i] == "(":
+            try:
+                close = toks.index(")", i)
+                end = toks.index(";", close)
+            except ValueError:
+                break
+            key = toks[i + 1:close:2]
+            seps = toks[i + 2:close:2]
+            nums = toks[close + 1:end]
+            if (seps.count(",") != len(seps) or not _BAD_KEY.isdisjoint(key) or not len(nums) % 2
+                    or nums[1::2].count(",") != len(nums) // 2):
+                break
+            try:
+                values = list(map(float, nums[::2]))
+            except ValueError:
+                break
+            if unquote:
+                key = [k[1:-1] if k[0] == '"' else k for k in key]
+            append(("row", tuple(key), values, i))
+            i = end + 1
+        self.i = i
+        return i > start
 
     def _row_key_slow(self):
         while True:
