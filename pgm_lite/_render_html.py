@@ -63,36 +63,51 @@ def marginal_label(name, states, probabilities, observed=None, highlighted=False
             + "".join(rows) + "</TABLE>>")
 
 
-def _table(header_rows, body, more):
-    head = [f'<TD BGCOLOR="{HEADER_FILL}">{cell}</TD>' if not cell.startswith("<TD") else cell
-            for cell in header_rows]
-    rows = ["<TR>" + "".join(head) + "</TR>"]
-    rows += ["<TR>" + "".join(f'<TD ALIGN="RIGHT">{c}</TD>' for c in r) + "</TR>" for r in body]
+def _table(header, body, more, n_columns, n_labels):
+    """Assemble an HTML-like table: header rows (already <TR>s), body rows, a "more rows" line.
+
+    The first ``n_labels`` cells of a body row are state names (left-aligned), the rest numbers.
+    """
+    rows = list(header)
+    for r in body:
+        cells = [f'<TD ALIGN="{"LEFT" if i < n_labels else "RIGHT"}">{c}</TD>' for i, c in enumerate(r)]
+        rows.append("<TR>" + "".join(cells) + "</TR>")
     if more:
-        rows.append(f'<TR><TD COLSPAN="{len(header_rows)}"><I>... {more} more rows</I></TD></TR>')
+        rows.append(f'<TR><TD COLSPAN="{n_columns}"><I>... {more} more rows</I></TD></TR>')
     return ('<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3">'
             + "".join(rows) + "</TABLE>>")
 
 
+def _head(text, **span):
+    extra = "".join(f' {k.upper()}="{v}"' for k, v in span.items())
+    return f'<TD BGCOLOR="{HEADER_FILL}"{extra}>{text}</TD>'
+
+
 def cpd_label(cpd, max_rows=16, digits=3):
-    """HTML-like label of a CPT: one row per parent configuration, one column per child state."""
-    child = cpd.variable
-    header = [f"<I>{escape(p)}</I>" for p in cpd.parents]
-    header += [f"{escape(child)}={escape(s)}" for s in cpd.states[child]]
-    rows = cpd.table.reshape(-1, cpd.cardinality)
+    """HTML-like label of a CPT: one row per parent configuration, one column per child state.
+
+    Two header rows: the parents (spanning both) and the child's name over its states.
+    """
+    child, k = cpd.variable, cpd.cardinality
+    top = [_head(f"<I>{escape(p)}</I>", rowspan=2) for p in cpd.parents]
+    top.append(_head(f"<B>{escape(child)}</B>", colspan=k))
+    states = [_head(escape(s)) for s in cpd.states[child]]
+    header = ["<TR>" + "".join(top) + "</TR>", "<TR>" + "".join(states) + "</TR>"]
+    rows = cpd.table.reshape(-1, k)
     combos = itertools.product(*(cpd.states[p] for p in cpd.parents))
     body = [[*(escape(s) for s in combo), *(_fmt(p, digits) for p in row)]
             for combo, row in itertools.islice(zip(combos, rows), max_rows)]
-    return _table(header, body, max(0, len(rows) - max_rows))
+    return _table(header, body, max(0, len(rows) - max_rows), len(cpd.parents) + k, len(cpd.parents))
 
 
 def factor_label(factor, max_rows=32, digits=4, title=None):
     """HTML-like label of a factor: one row per assignment (last variable fastest), then the value."""
-    header = [f"<I>{escape(v)}</I>" for v in factor.variables]
-    header.append(escape(title or f"φ({', '.join(map(str, factor.variables))})"))
+    names = [_head(f"<I>{escape(v)}</I>") for v in factor.variables]
+    names.append(_head(escape(title or f"φ({', '.join(map(str, factor.variables))})")))
     body = [[*(escape(s) for s in combo), _fmt(value, digits)]
             for combo, value in itertools.islice(factor.rows(), max_rows)]
-    return _table(header, body, max(0, factor.size - max_rows))
+    n = len(factor.variables)
+    return _table(["<TR>" + "".join(names) + "</TR>"], body, max(0, factor.size - max_rows), n + 1, n)
 
 
 def factor_html(factor, max_rows=64, digits=4):

@@ -83,7 +83,8 @@ def collapsed_view(model, directed, evidence, nodes_hl, edges_hl, layout, max_no
         raise StructureError(
             f"the model has {len(model.variables)} variables, more than max_nodes={max_nodes}, and "
             f"grouping numbered names (X1..Xn) still leaves {len(groups)} nodes; pass a larger "
-            "max_nodes (or max_nodes=None) to draw every variable, or draw a sub-network"
+            "max_nodes (max_nodes=None, or --max-nodes 0 on the command line, draws every variable) "
+            "or draw a sub-network"
         )
     graph = new_graph(directed, "model", layout)
     owner = {}

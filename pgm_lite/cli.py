@@ -51,6 +51,8 @@ def _add_render_parser(sub):
                    help="draw each variable's posterior given the evidence as bars")
     p.add_argument("--cpds", action="store_true", help="draw each conditional table next to its node")
     p.add_argument("--layout", default="dot", help="Graphviz engine (dot, neato, fdp, circo, ...)")
+    p.add_argument("--max-nodes", type=int, default=100, metavar="N",
+                   help="draw bigger networks collapsed into plates (default 100; 0: draw every node)")
     p.add_argument("-o", "--output", required=True, metavar="OUT",
                    help="output file; the format comes from the extension (.svg, .png, .pdf)")
 
@@ -74,8 +76,9 @@ def _cmd_render(args):
         from .inference import marginals as all_marginals
 
         marginals = all_marginals(model, evidence=evidence)
+    max_nodes = None if (args.marginals or args.cpds or args.max_nodes <= 0) else args.max_nodes
     graph = render(model, evidence=evidence, marginals=marginals, show_cpds=args.cpds,
-                   layout=args.layout, max_nodes=None if (args.marginals or args.cpds) else 100)
+                   layout=args.layout, max_nodes=max_nodes)
     data = graph.pipe(format=fmt)
     with open(args.output, "wb") as out:
         out.write(data)

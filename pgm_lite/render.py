@@ -178,7 +178,7 @@ def _attach_tables(graph, model, ids, directed):
                 same.attr(rank="same")
             same.node(table_id, label, shape="plain", fontsize="10")
             for anchor in anchors:
-                same.edge(ids[anchor], table_id, style="dotted", arrowhead="none", constraint="false")
+                same.edge(ids[anchor], table_id, style="dotted", arrowhead="none")
 
 
 def render_factor(factor, *, max_rows=32, digits=4, title=None):

@@ -151,13 +151,15 @@ def test_cpd_tables_sit_next_to_their_nodes(asia):
     for v in asia.variables:
         table = nodes[f"cpd_{v}"]
         assert "shape=plain" in table
+        assert f'COLSPAN="2"><B>{v}</B>' in table
         for state in asia.states(v):
-            assert f"{v}={state}" in table
+            assert f'BGCOLOR="#eeeeee">{state}</TD>' in table
         for parent in asia.parents(v):
-            assert f"<I>{parent}</I>" in table
+            assert f'ROWSPAN="2"><I>{parent}</I>' in table
         assert "dotted" in edges[(v, f"cpd_{v}")]
     either = nodes["cpd_either"]
-    assert either.count("<TR>") == 1 + 4          # header + one row per parent configuration
+    assert either.count("<TR>") == 2 + 4          # two header rows + one row per parent configuration
+    assert '<TD ALIGN="LEFT">no</TD><TD ALIGN="LEFT">yes</TD><TD ALIGN="RIGHT">1</TD>' in either
 
 
 def test_cpd_tables_are_cut_after_max_rows():
@@ -269,7 +271,8 @@ def test_grid_names_collapse_with_two_indices():
 
 def test_too_many_unrelated_names_is_a_clear_error():
     bn = pl.BayesianNetwork(variables=[f"v{c}{d}" for c in "abcdefghijklmnop" for d in "qrstuvwxyz"])
-    with pytest.raises(pl.StructureError, match=r"160 variables, more than max_nodes=100.*still leaves 160 nodes"):
+    with pytest.raises(pl.StructureError,
+                       match=r"160 variables, more than max_nodes=100.*still leaves 160 nodes.*--max-nodes 0"):
         pl.render(bn)
     assert len(parse(pl.render(bn, max_nodes=None).source)[0]) == 160
 
@@ -427,6 +430,18 @@ def test_cli_writes_the_picture(tmp_path, capsys, ext, magic):
     assert main(["render", "asia", "-e", "smoke=yes", "--cpds", "-o", str(out)]) == 0
     assert out.read_bytes().startswith(magic)
     assert capsys.readouterr().out.strip() == f"wrote {out}"
+
+
+def test_cli_max_nodes(tmp_path, capsys):
+    names = [f"v{c}{d}" for c in "abcdefghijklm" for d in "nopqrstuvw"]
+    path = tmp_path / "wide.bif"
+    pl.write_bif(pl.BayesianNetwork(cpds=[pl.TabularCPD(v, [0.5, 0.5]) for v in names]), path)
+    out = tmp_path / "wide.svg"
+    assert main(["render", str(path), "-o", str(out)]) == 2
+    assert "--max-nodes 0" in capsys.readouterr().err
+    assert main(["render", str(path), "--max-nodes", "0", "-o", str(out)]) == 0
+    assert out.read_text().count('class="node"') == 130
+    assert main(["render", str(path), "--max-nodes", "200", "-o", str(out)]) == 0
 
 
 def test_cli_marginals(tmp_path):
