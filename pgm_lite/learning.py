@@ -34,9 +34,18 @@ class _Family:
 
     def cells(self, codes):
         """Flat cell index of every row of ``codes`` (shape (d, n), all observed)."""
-        index = np.zeros(codes.shape[1], dtype=np.intp)
-        for j, s in zip(self.scope, self.strides):
-            index += codes[j].astype(np.intp) * s
+        dtype = np.intp  # what np.bincount wants: no extra cast
+        index = codes[self.scope[0]].astype(dtype)
+        if self.strides[0] != 1:
+            index *= self.strides[0]
+        part = None
+        for j, s in zip(self.scope[1:], self.strides[1:]):
+            if s == 1:
+                index += codes[j]
+            else:  # widen before multiplying: small-int codes times a stride would wrap
+                part = np.empty_like(index) if part is None else part
+                np.multiply(codes[j], s, out=part, dtype=dtype)
+                index += part
         return index
 
     def counts(self, codes, weights=None):
@@ -88,11 +97,44 @@ def _build(model, families, tables):
     return BayesianNetwork(cpds=cpds, variables=model.variables)
 
 
-def _codes(model, data, allow_missing=False):
-    codes = encode_table(model, data, allow_missing=allow_missing)
-    if codes.shape[0] == 0:
+def _codes(model, data, allow_missing=False, allow_empty=False):
+    """Return the data's codes as a (n_variables, n_rows) array, one contiguous row per variable."""
+    codes = _encode_frame(model, data, allow_missing) if hasattr(data, "columns") else None
+    if codes is None:  # arrays, or a frame with a problem: encode_table raises the right error
+        codes = np.ascontiguousarray(encode_table(model, data, allow_missing=allow_missing).T)
+    if codes.shape[1] == 0 and not allow_empty:
         raise PGMError("data has no rows; nothing to learn from")
-    return np.ascontiguousarray(codes.T)
+    return codes
+
+
+def _encode_frame(model, data, allow_missing):
+    """Fast path for DataFrames of Categorical or string columns; None when in doubt."""
+    import pandas as pd
+
+    variables = model.variables
+    if sorted(map(str, data.columns)) != sorted(variables) or len(data) == 0:
+        return None
+    biggest = max(len(model.states(v)) for v in variables)
+    codes = np.empty((len(variables), len(data)), dtype=np.int8 if biggest <= 127 else np.int32)
+    for j, v in enumerate(variables):
+        column = data[v]
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            raw, labels = column.cat.codes.to_numpy(), column.cat.categories
+        elif column.dtype == object or pd.api.types.is_string_dtype(column.dtype):
+            raw, labels = pd.factorize(column)  # hashes each value once; missing -> -1
+        else:
+            return None
+        lookup = pd.Index(model.states(v)).get_indexer([x if isinstance(x, str) else str(x) for x in labels])
+        if (lookup < 0).any():
+            return None
+        if len(lookup) == len(model.states(v)) and (lookup == np.arange(len(lookup))).all():
+            codes[j] = raw  # categories already in state order (e.g. from pl.sample)
+        else:
+            codes[j] = np.append(lookup, -1)[raw]  # raw code -1 (missing) picks the appended -1
+        missing = codes[j] < 0
+        if missing.any() and (not allow_missing or missing.all()):
+            return None
+    return codes
 
 
 def fit(model, data, *, method="mle", pseudo_count=1.0, prior="dirichlet", weights=None):
@@ -181,15 +223,20 @@ def log_likelihood(model, data):
     >>> float(np.exp(pl.log_likelihood(bn, pd.DataFrame({"A": ["0", None, "1"]}))))  # .25 * 1 * .75
     0.1875
     """
-    from .bayesian_network import _log_prob_codes
-
     model.check()
-    codes = encode_table(model, data, allow_missing=True)
+    families = _families(model)
+    codes = _codes(model, data, allow_missing=True, allow_empty=True)
     if (codes >= 0).all():
-        return float(_log_prob_codes(model, codes).sum())
+        total = 0.0
+        for fam in families:  # sum over cells of count * log(theta): one bincount per family
+            counts = fam.counts(codes)
+            seen = counts > 0
+            with np.errstate(divide="ignore"):
+                total += float(np.dot(counts[seen], np.log(model.cpd(fam.variable).table.reshape(-1)[seen])))
+        return total
     from .em import _e_step
 
-    return _e_step(model, _families(model), *_unique_rows(codes), need_counts=False)[0]
+    return _e_step(model, families, *_unique_rows(codes.T), need_counts=False)[0]
 
 
 def _unique_rows(codes):

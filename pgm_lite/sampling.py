@@ -62,7 +62,12 @@ def _rows(codes, parents, strides, n):
     if strides[0] != 1:
         rows *= strides[0]
     for p, s in zip(parents[1:], strides[1:]):
-        rows += codes[p] * s if s != 1 else codes[p]
+        if s == 1:
+            rows += codes[p]
+        else:  # widen first: int8 codes times a stride would wrap around silently
+            part = codes[p].astype(np.intp)
+            part *= s
+            rows += part
     return rows
 
 

@@ -295,3 +295,21 @@ def test_approximate_query_errors(asia):
 def test_structure_only_model_cannot_be_sampled():
     with pytest.raises(pl.StructureError, match="variables without a CPD"):
         pl.sample(pl.BayesianNetwork([("A", "B")]), 5)
+
+
+def test_wide_parents_index_the_right_rows():
+    """Regression: int8 parent codes times a stride above 127 must not wrap around."""
+    rng = np.random.default_rng(0)
+    table = rng.dirichlet([0.3, 0.3], size=(20, 12))
+    bn = pl.BayesianNetwork(cpds=[
+        pl.TabularCPD("A", np.full(20, 0.05)), pl.TabularCPD("B", np.full(12, 1 / 12)),
+        pl.TabularCPD("C", table, ["A", "B"])])
+    n = 200_000
+    for method in ("forward", "gibbs"):
+        if method == "forward":
+            df = pl.sample(bn, n, rng=1)
+        else:
+            df = pl.gibbs_sample(bn, n, rng=1, n_chains=1000, burn_in=5)
+        counts = df.groupby(["A", "B", "C"], observed=False).size().to_numpy().reshape(table.shape)
+        rows = counts.sum(axis=-1, keepdims=True)
+        _assert_within(counts / rows, table, np.sqrt(table * (1 - table) / rows), k=6)
