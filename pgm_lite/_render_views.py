@@ -4,7 +4,6 @@ variable-elimination frames. Re-exported by :mod:`pgm_lite.render`.
 
 from __future__ import annotations
 
-import itertools
 import math
 
 from ._checks import check_variable
@@ -28,6 +27,18 @@ def render_factor_graph(model, *, layout="neato"):
 
     A Bayesian network has one factor ``P(X | parents)`` per variable; a Markov network one per
     potential (a structure-only Markov network: one per maximal clique).
+
+    Parameters
+    ----------
+    model : BayesianNetwork or MarkovNetwork
+        The model (only its structure and factor scopes are used).
+    layout : str, optional
+        Graphviz engine (default ``"neato"``, which suits bipartite graphs).
+
+    Returns
+    -------
+    graphviz.Graph
+        Variable nodes named as the variables, factor nodes ``f0, f1, ...`` labelled beside them.
 
     Examples
     --------
@@ -61,6 +72,22 @@ def render_factor_graph(model, *, layout="neato"):
 
 def render_moral_graph(model, *, layout="dot"):
     """Draw the moral graph of a Bayesian network; the added marriages are dashed.
+
+    Parameters
+    ----------
+    model : BayesianNetwork
+        The network to moralise.
+    layout : str, optional
+        Graphviz engine.
+
+    Returns
+    -------
+    graphviz.Graph
+
+    Raises
+    ------
+    RenderError
+        If ``model`` is a Markov network.
 
     Examples
     --------
@@ -126,25 +153,12 @@ def render_junction_tree(tree, *, layout="dot"):
 
 
 def _steps(model, order):
-    """Interaction graph and elimination steps (from pgm_lite.elimination when available)."""
-    try:
-        from .elimination import elimination_steps, interaction_graph
-    except ImportError:
-        elimination_steps = interaction_graph = None
-    if elimination_steps is not None:
-        graph = interaction_graph(model)
-        return graph, [(s.variable, tuple(s.neighbors), [tuple(e) for e in s.fill_edges])
-                       for s in elimination_steps(graph, order)]
-    graph = model.moralize().graph if is_bayesian(model) else model.graph
-    work = graph.copy()
-    rank = {v: i for i, v in enumerate(model.variables)}
-    steps = []
-    for v in order:
-        near = tuple(sorted(work.neighbors(v), key=rank.get))
-        fill = [(a, b) for a, b in itertools.combinations(near, 2) if not work.has_edge(a, b)]
-        work.add_edges_from(fill)
-        work.remove_node(v)
-        steps.append((v, near, fill))
+    """Interaction graph and ``(variable, neighbours, fill-in edges)`` of each elimination step."""
+    from .elimination import elimination_steps, interaction_graph
+
+    graph = interaction_graph(model)
+    steps = [(s.variable, tuple(s.neighbors), [tuple(e) for e in s.fill_edges])
+             for s in elimination_steps(graph, order)]
     return graph, steps
 
 
