@@ -34,7 +34,8 @@ def assert_same_network(a, b, *, states=True):
 def test_round_trip_every_network_in_every_format(name, tmp_path):
     bn = pl.read_bif(DATA / f"{name}.bif.gz")
     for fmt, (write, read) in FORMATS.items():
-        path = tmp_path / f"{name}.{fmt}.gz"
+        gz = "" if name in ("munin", "barley") else ".gz"  # compressing 2 MB is slow; small ones cover .gz
+        path = tmp_path / f"{name}.{fmt}{gz}"
         write(bn, path)
         if fmt == "uai":
             # UAI numbers variables and states: names come back only if passed in.
