@@ -56,7 +56,23 @@ _IO = ["read", "read_bif", "write_bif", "read_xmlbif", "write_xmlbif", "read_uai
        "from_pgmpy", "to_pgmpy", "example", "list_examples"]
 
 # -- inference --
-_INFERENCE = []
+from .elimination import elimination_order, induced_width
+from .inference import (
+    JunctionTree,
+    VariableElimination,
+    compile_query,
+    explain_query,
+    log_probability,
+    map_query,
+    marginals,
+    probability,
+    query,
+)
+
+_INFERENCE = [
+    "query", "VariableElimination", "marginals", "JunctionTree", "map_query", "probability",
+    "log_probability", "compile_query", "explain_query", "elimination_order", "induced_width",
+]
 
 # -- sampling --
 from .sampling import approximate_query, sample

@@ -220,6 +220,68 @@ def _cmd_fit(args):
           file=sys.stderr)
 
 
+def _add_query_parser(sub):
+    p = sub.add_parser("query", help="posterior marginals (or joint, MAP, explanation) given evidence",
+                       description="Print P(VAR | evidence) for each VAR by exact inference.")
+    p.add_argument("net", metavar="NET", help="network file (.bif, .xmlbif, .uai) or example name")
+    p.add_argument("variables", metavar="VAR", nargs="+", help="query variable(s)")
+    p.add_argument("-e", "--evidence", metavar="VAR=STATE", action="append", default=[],
+                   help="observed state (repeatable)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--joint", action="store_true", help="print the joint posterior of the VARs")
+    mode.add_argument("--map", action="store_true", help="print the most probable joint assignment of the VARs")
+    mode.add_argument("--explain", action="store_true", help="print the elimination steps")
+    p.add_argument("--elimination-order", default="min-fill", metavar="HEURISTIC",
+                   help="min-degree, min-fill (default), weighted-min-fill or min-weight")
+
+
+def _cmd_query(args):
+    import json
+
+    from .inference import explain_query, map_query, query
+
+    model = _load(args.net)
+    evidence = _parse_evidence(args.evidence)
+    opts = {"elimination_order": args.elimination_order}
+    given = " | " + ", ".join(f"{v}={s}" for v, s in evidence.items()) if evidence else ""
+    if args.map:
+        assignment, p = map_query(model, args.variables, evidence, **opts)
+        if args.json:
+            print(json.dumps({"assignment": assignment, "probability": p}))
+        else:
+            print(f"MAP{given}")
+            for v, s in assignment.items():
+                print(f"{v} = {s}")
+            print(f"probability: {p:.6g}")
+        return
+    if args.explain:
+        ex = explain_query(model, args.variables, evidence, **opts)
+        if args.json:
+            steps = [{"variable": s.variable, "factors": [list(f) for f in s.factors],
+                      "scope": list(s.scope), "size": s.size} for s in ex.steps]
+            print(json.dumps({"pruned": ex.pruned, "steps": steps}))
+        else:
+            print(ex)
+        return
+    if args.joint:
+        f = query(model, args.variables, evidence, **opts)
+        if args.json:
+            rows = [[*combo, value] for combo, value in f.rows()]
+            print(json.dumps({"variables": list(f.variables), "table": rows}))
+        else:
+            print(f"P({', '.join(f.variables)}{given})")
+            print(f.to_text(digits=6, max_rows=10_000))
+        return
+    result = {v: query(model, [v], evidence, **opts) for v in dict.fromkeys(args.variables)}
+    if args.json:
+        print(json.dumps({v: {combo[0]: value for combo, value in f.rows()} for v, f in result.items()}))
+        return
+    for i, (v, f) in enumerate(result.items()):
+        print(("\n" if i else "") + f"P({v}{given})")
+        print(f.to_text(digits=6, max_rows=10_000))
+
+
 def _add_info_parser(sub):
     p = sub.add_parser("info", help="summarise a network: variables, states, edges, parameters, treewidth")
     p.add_argument("net", metavar="NET", help="network file (.bif, .xml, .xmlbif, .uai, optionally .gz) or example name")
@@ -303,6 +365,7 @@ def _cmd_count(args):
 _COMMANDS = {
     "info": (_add_info_parser, _cmd_info),
     "count": (_add_count_parser, _cmd_count),
+    "query": (_add_query_parser, _cmd_query),
     "render": (_add_render_parser, _cmd_render),
     "sample": (_add_sample_parser, _cmd_sample),
     "fit": (_add_fit_parser, _cmd_fit),

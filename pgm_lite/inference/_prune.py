@@ -41,7 +41,9 @@ def compiled(model):
     c.is_bn = hasattr(model, "cpds")
     if c.is_bn:
         cpds = [model.cpd(v) for v in c.names]
-        c.tables = [np.ascontiguousarray(cpd.table, dtype=float) for cpd in cpds]
+        # rows are renormalised: files carry rounding (up to ~1e-6), and pruning barren parts
+        # is only exact when every row sums to one
+        c.tables = [np.ascontiguousarray(cpd.table / cpd.table.sum(-1, keepdims=True)) for cpd in cpds]
         c.parents = [tuple(c.index[p] for p in cpd.parents) for cpd in cpds]
         c.scopes = [(*c.parents[i], i) for i in range(len(cpds))]
     else:

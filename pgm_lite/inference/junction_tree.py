@@ -250,10 +250,19 @@ class _CalibrationPlan:
                 if v not in self.home or size(scope) < size(scopes[self.home[v]]):
                     self.home[v] = k
         self.marg_subs = {v: _subscripts([scopes[k]], (v,)) for v, k in self.home.items()}
+        self.fixed = None
 
     def _potentials(self, codes):
+        if self.fixed is None:  # clique tables that hold no evidence are built once
+            self.fixed = {}
+            for k, inputs in enumerate(self.inputs):
+                if all(template is None for _, template, _, _ in inputs):
+                    self.fixed[k] = np.einsum(self.psi_subs[k], *(i[0] for i in inputs))
         psi = []
         for k, inputs in enumerate(self.inputs):
+            if k in self.fixed:
+                psi.append(self.fixed[k])
+                continue
             arrays = []
             for table, template, slots, _ in inputs:
                 if template is None:
@@ -291,7 +300,14 @@ class _CalibrationPlan:
         for v in wanted:
             if v in self.home:
                 need.setdefault(self.home[v], []).append(v)
+        visit = set(self.roots)  # cliques on the way from a root to a clique we read
+        for k in need:
+            while k is not None and k not in visit:
+                visit.add(k)
+                k = self.parent[k]
         for k in self.preorder:
+            if k not in visit:
+                continue
             extra = [] if down[k] is None else [down[k]]
             belief = np.einsum(self.belief_subs[k], psi[k], *extra, *(up[m] for m in self.children[k]))
             if self.parent[k] is None:
@@ -302,10 +318,11 @@ class _CalibrationPlan:
                 values = np.einsum(self.marg_subs[v], belief)
                 results[v] = values / values.sum()
             for m in self.children[k]:
+                if m not in visit:
+                    continue
                 sep = np.einsum(self.down_subs[m], belief)
                 with np.errstate(divide="ignore", invalid="ignore"):
                     down[m] = np.where(up[m] == 0, 0.0, sep / up[m])
-            psi[k] = None
         out = {}
         observed = dict(zip(self.evidence_ids, codes))
         for v in wanted:

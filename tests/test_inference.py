@@ -1,0 +1,258 @@
+"""Exact inference against brute force: every heuristic, junction tree, compiled queries, MAP."""
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import pgm_lite as pl
+from pgm_lite.elimination import ORDERINGS
+from pgm_lite.testing import brute_force_joint, random_markov_network, random_network
+
+TOL = 1e-12
+
+
+def _posterior(joint, query, evidence):
+    """Brute-force P(query | evidence) (None when P(evidence) = 0)."""
+    reduced = joint.reduce(evidence)
+    total = reduced.values.sum()
+    if total == 0:
+        return None, 0.0
+    rest = [v for v in reduced.variables if v not in query]
+    return reduced.marginalize(rest).transpose(query).values / total, total
+
+
+def _random_case(model, rng, n_query=2, n_evidence=2):
+    names = list(model.variables)
+    chosen = [str(v) for v in rng.choice(names, n_query + n_evidence, replace=False)]
+    evidence = {v: int(rng.integers(model.cardinality(v))) for v in chosen[n_query:]}
+    return chosen[:n_query], evidence
+
+
+CASES = [(seed, zero) for seed in range(12) for zero in (0.0, 0.4)]
+
+
+@pytest.mark.parametrize("seed,zero", CASES)
+def test_query_matches_brute_force_for_every_heuristic(seed, zero):
+    bn = random_network(8, max_parents=3, max_cardinality=3, rng=seed, zero_fraction=zero)
+    joint = brute_force_joint(bn)
+    rng = np.random.default_rng(seed)
+    for _ in range(3):
+        query, evidence = _random_case(bn, rng)
+        expected, p_e = _posterior(joint, query, evidence)
+        assert abs(pl.probability(bn, evidence) - p_e) < TOL
+        for heuristic in [*ORDERINGS, list(reversed(bn.variables))]:
+            if expected is None:
+                with pytest.raises(pl.ZeroEvidenceError, match="probability zero"):
+                    pl.query(bn, query, evidence, elimination_order=heuristic)
+                continue
+            got = pl.query(bn, query, evidence, elimination_order=heuristic)
+            assert got.variables == tuple(query)
+            assert np.abs(got.values - expected).max() < TOL
+
+
+@pytest.mark.parametrize("seed,zero", CASES)
+def test_junction_tree_marginals_match_brute_force(seed, zero):
+    bn = random_network(8, max_parents=3, max_cardinality=3, rng=seed, zero_fraction=zero)
+    joint = brute_force_joint(bn)
+    rng = np.random.default_rng(seed + 100)
+    jt = pl.JunctionTree(bn, elimination_order=list(ORDERINGS)[seed % len(ORDERINGS)])
+    for n_evidence in (0, 1, 3):
+        _, evidence = _random_case(bn, rng, 0, n_evidence)
+        _, p_e = _posterior(joint, [], evidence)
+        if p_e == 0:
+            with pytest.raises(pl.ZeroEvidenceError, match="probability zero"):
+                jt.marginals(evidence)
+            continue
+        assert abs(jt.probability(evidence) - p_e) < TOL
+        result = jt.marginals(evidence)
+        assert list(result) == bn.variables
+        for v, factor in result.items():
+            if v in evidence:
+                assert factor.values[evidence[v]] == 1.0
+                continue
+            expected, _ = _posterior(joint, [v], evidence)
+            assert np.abs(factor.values - expected).max() < TOL
+
+
+def test_junction_tree_is_a_valid_tree(asia):
+    jt = pl.JunctionTree(asia)
+    n = len(jt.cliques)
+    assert len(jt.edges) == n - 1
+    # running intersection: cliques holding a variable form a connected subtree
+    for v in asia.variables:
+        holders = {i for i, c in enumerate(jt.cliques) if v in c}
+        inner = [(i, j) for i, j in jt.edges if i in holders and j in holders]
+        assert len(inner) == len(holders) - 1
+    i, j = jt.edges[0]
+    assert set(jt.separator(i, j)) == set(jt.cliques[i]) & set(jt.cliques[j])
+    assert jt.model is asia
+    assert "cliques" in repr(jt)
+    family = [{*asia.parents(v), v} for v in asia.variables]
+    assert all(any(f <= set(c) for c in jt.cliques) for f in family)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_compiled_query_matches_brute_force(seed):
+    bn = random_network(7, max_parents=2, max_cardinality=3, rng=seed, zero_fraction=0.3)
+    joint = brute_force_joint(bn)
+    rng = np.random.default_rng(seed)
+    query, _ = _random_case(bn, rng, 2, 0)
+    evidence_vars = [v for v in bn.variables if v not in query][:3]
+    grid = np.array(list(itertools.product(*[range(bn.cardinality(v)) for v in evidence_vars])))
+    cq = pl.compile_query(bn, query, evidence_vars)
+    post, p_e = cq(grid, zero="nan")
+    assert post.shape == (len(grid), bn.cardinality(query[0]) * bn.cardinality(query[1]))
+    for row, (codes, p) in enumerate(zip(grid, p_e)):
+        evidence = dict(zip(evidence_vars, codes.tolist()))
+        expected, total = _posterior(joint, query, evidence)
+        assert abs(p - total) < TOL
+        if expected is None:
+            assert np.isnan(post[row]).all()
+        else:
+            assert np.abs(post[row] - expected.ravel()).max() < TOL
+            assert abs(pl.probability(bn, evidence) - p) < TOL
+
+
+def test_compiled_batch_strategy_matches_table_strategy(monkeypatch):
+    from pgm_lite.inference import compiled as mod
+
+    bn = random_network(9, max_parents=3, max_cardinality=3, rng=5, zero_fraction=0.2)
+    rng = np.random.default_rng(1)
+    evidence_vars = ["X1", "X4", "X7"]
+    rows = np.column_stack([rng.integers(bn.cardinality(v), size=200) for v in evidence_vars])
+    table = pl.compile_query(bn, ["X0", "X3"], evidence_vars)
+    monkeypatch.setattr(mod, "_TABLE_LIMIT", 1)
+    batch = pl.compile_query(bn, ["X0", "X3"], evidence_vars, max_memory=8 * 500)
+    assert (table.strategy, batch.strategy) == ("table", "batch")
+    a, b = table(rows, zero="nan"), batch(rows, zero="nan")
+    np.testing.assert_allclose(a.evidence_probability, b.evidence_probability, rtol=0, atol=TOL)
+    np.testing.assert_allclose(a.posterior, b.posterior, rtol=0, atol=TOL)
+    names = {v: [bn.states(v)[k] for k in rows[:, j]] for j, v in enumerate(evidence_vars)}
+    import pandas as pd
+
+    frame = pd.DataFrame(names)[evidence_vars[::-1]]  # column order does not matter
+    np.testing.assert_allclose(batch(frame, zero="nan").posterior, a.posterior, atol=TOL)
+
+
+def test_compiled_query_errors(asia):
+    cq = pl.compile_query(asia, "lung", ["either"])
+    assert cq.states == [("yes",), ("no",)] and "lung" in repr(cq)
+    with pytest.raises(pl.ZeroEvidenceError, match="row 1"):
+        pl.compile_query(asia, "tub", ["either", "lung"])(np.array([[0, 1], [1, 0]]))
+    with pytest.raises(pl.VariableNotFoundError, match="code 5"):
+        cq(np.array([[5]]))
+    with pytest.raises(pl.PGMError, match="both queried and observed"):
+        pl.compile_query(asia, ["lung"], ["lung"])
+    with pytest.raises(pl.PGMError, match="empty query"):
+        pl.compile_query(asia, [], ["lung"])
+    asia.remove_cpd("dysp")
+    asia.add_cpd(pl.TabularCPD("dysp", np.full((2, 2, 2), 0.5), ["bronc", "either"]))
+    with pytest.raises(pl.PGMError, match="compile it again"):
+        cq(np.array([[0]]))
+
+
+def test_log_probability_of_rows(asia):
+    rows = np.array([[0, 0], [1, 0], [0, 1]])
+    got = pl.log_probability(asia, rows, variables=["lung", "either"])
+    expected = [pl.probability(asia, {"lung": a, "either": b}) for a, b in rows]
+    with np.errstate(divide="ignore"):
+        np.testing.assert_allclose(got, np.log(expected), atol=1e-12)
+    assert got[2] == -np.inf  # lung=yes forces either=yes
+    assert pl.log_probability(asia, {"lung": "yes", "either": "no"}) == -np.inf
+    assert abs(pl.log_probability(asia, {"smoke": "yes"}) - np.log(0.5)) < 1e-12
+    full = pl.sample(asia, 50, rng=3)
+    np.testing.assert_allclose(pl.log_probability(asia, full), asia.log_probability(full), atol=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_map_and_mpe_match_brute_force(seed):
+    bn = random_network(7, max_parents=2, max_cardinality=3, rng=seed, zero_fraction=0.2)
+    joint = brute_force_joint(bn)
+    rng = np.random.default_rng(seed)
+    map_vars, evidence = _random_case(bn, rng, 2, 2)
+    reduced = joint.reduce(evidence)
+    if reduced.values.sum() == 0:
+        with pytest.raises(pl.ZeroEvidenceError):
+            pl.map_query(bn, map_vars, evidence)
+        return
+    posterior = reduced.normalize()
+    # MPE
+    assignment, p = pl.map_query(bn, evidence=evidence, elimination_order=list(ORDERINGS)[seed % 4])
+    assert abs(p - posterior.values.max()) < TOL
+    assert abs(posterior.value(assignment) - p) < TOL
+    # MAP
+    marginal = posterior.marginalize([v for v in posterior.variables if v not in map_vars])
+    marginal = marginal.transpose(map_vars)
+    assignment, p = pl.map_query(bn, map_vars, evidence)
+    assert list(assignment) == map_vars
+    assert abs(p - marginal.values.max()) < TOL
+    assert abs(marginal.value(assignment) - p) < TOL
+
+
+def test_map_ties_are_deterministic():
+    bn = pl.BayesianNetwork(cpds=[pl.TabularCPD("A", [0.5, 0.5]),
+                                  pl.TabularCPD("B", [[0.5, 0.5], [0.5, 0.5]], ["A"])])
+    assert pl.map_query(bn) == ({"A": "0", "B": "0"}, 0.25)
+    assert pl.map_query(bn, ["B"], {"A": 1}).assignment == {"B": "0"}
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_markov_networks_match_brute_force(seed):
+    mn = random_markov_network(7, n_factors=9, max_scope=3, rng=seed)
+    joint = brute_force_joint(mn)
+    rng = np.random.default_rng(seed)
+    query, evidence = _random_case(mn, rng, 2, 2)
+    expected, p_e = _posterior(joint, query, evidence)
+    for heuristic in ORDERINGS:
+        got = pl.query(mn, query, evidence, elimination_order=heuristic)
+        assert np.abs(got.values - expected).max() < TOL
+    assert abs(pl.probability(mn, evidence) - p_e) < TOL
+    for v, factor in pl.marginals(mn, evidence).items():
+        if v not in evidence:
+            assert np.abs(factor.values - _posterior(joint, [v], evidence)[0]).max() < TOL
+    assert abs(pl.JunctionTree(mn).probability(evidence) - p_e) < TOL
+    cq = pl.compile_query(mn, query, list(evidence))
+    post, p = cq(np.array([list(evidence.values())]))
+    assert abs(p[0] - p_e) < TOL and np.abs(post[0] - expected.ravel()).max() < TOL
+    assignment, p = pl.map_query(mn, evidence=evidence)
+    assert abs(p - joint.reduce(evidence).normalize().values.max()) < TOL
+
+
+def test_markov_network_zero_potential_in_other_component(ising4):
+    ising4.add_edge("E", "F")
+    ising4.add_factor(pl.DiscreteFactor(["E", "F"], [[0.0, 1.0], [1.0, 1.0]]))
+    assert pl.query(ising4, ["A"], {"E": 1}).values.sum() == pytest.approx(1.0)
+    with pytest.raises(pl.ZeroEvidenceError, match="'E': '0', 'F': '0'"):
+        pl.query(ising4, ["A"], {"E": 0, "F": 0})
+
+
+# -- properties ---------------------------------------------------------------------------------
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), data=st.data())
+def test_properties_order_independence_and_consistency(seed, data):
+    bn = random_network(7, max_parents=2, max_cardinality=3, rng=seed, zero_fraction=0.1)
+    names = bn.variables
+    query = data.draw(st.lists(st.sampled_from(names), min_size=1, max_size=2, unique=True))
+    observed = data.draw(st.lists(st.sampled_from([v for v in names if v not in query]),
+                                  max_size=2, unique=True))
+    evidence = {v: data.draw(st.integers(0, bn.cardinality(v) - 1)) for v in observed}
+    try:
+        reference = pl.query(bn, query, evidence)
+    except pl.ZeroEvidenceError:
+        with pytest.raises(pl.ZeroEvidenceError):
+            pl.marginals(bn, evidence)
+        return
+    order = data.draw(st.permutations(names))
+    assert np.abs(pl.query(bn, query, evidence, elimination_order=order).values
+                  - reference.values).max() < TOL
+    marginals = pl.marginals(bn, evidence, variables=query)
+    for v in query:
+        assert np.abs(marginals[v].values - pl.query(bn, [v], evidence).values).max() < TOL
+    if evidence:
+        cq = pl.compile_query(bn, query, list(evidence))
+        post, p_e = cq(np.array([list(evidence.values())]))
+        assert abs(p_e[0] - pl.probability(bn, evidence)) < TOL
+        assert np.abs(post[0] - reference.values.ravel()).max() < TOL
