@@ -6,6 +6,7 @@ Statements are written as in a lecture: ``"X3 ⊥ X1 | X2"``, ``"X4 _|_ X1, X2 |
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import networkx as nx
 
@@ -52,30 +53,15 @@ class Independence:
         return (*self.left, *self.right, *self.given)
 
 
+_TOKEN = re.compile(r"\s*(?:(?P<sep>_\|_|[⊥⟂])|(?P<given>\|)|(?P<comma>,)|(?P<name>(?:(?!_\|_)[^\s,|⊥⟂])+))")
+
+
 def _tokens(text):
     """Yield (kind, value, column) with kinds 'name', 'sep', 'given', 'comma'; columns are 0-based."""
-    i, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch.isspace():
-            i += 1
-        elif text.startswith("_|_", i):
-            yield "sep", "_|_", i
-            i += 3
-        elif ch in "⊥⟂":
-            yield "sep", ch, i
-            i += 1
-        elif ch == "|":
-            yield "given", ch, i
-            i += 1
-        elif ch == ",":
-            yield "comma", ch, i
-            i += 1
-        else:
-            start = i
-            while i < n and not (text[i].isspace() or text[i] in ",|⊥⟂" or text.startswith("_|_", i)):
-                i += 1
-            yield "name", text[start:i], start
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup
+        if kind is not None:
+            yield kind, match.group(kind), match.start(kind)
 
 
 def _error(text, column, message):
@@ -202,16 +188,20 @@ def minimal_imap(variables, independencies, states=2):
     order = {v: i for i, v in enumerate(variables)}
     if len(order) != len(variables):
         raise StructureError("variables must not repeat")
-    oriented = []
+    applicable = {v: [] for v in variables}   # x -> statements with x on the left (after symmetry)
     for stmt in _parse_all(order, independencies):
         a, b, c = set(stmt.left), set(stmt.right), set(stmt.given)
-        oriented += [(a, b, c), (b, a, c)]
+        abc = a | b | c
+        for x in a:
+            applicable[x].append((a, b, c, abc))
+        for x in b:
+            applicable[x].append((b, a, c, abc))
     edges = []
     for i, x in enumerate(variables):
         preds = set(variables[:i])
         best = preds
-        for a, b, c in oriented:
-            if x in a and c <= preds and preds <= a | b | c and b & preds:
+        for _a, b, c, abc in applicable[x]:
+            if not b.isdisjoint(preds) and c <= preds and preds <= abc:
                 candidate = preds - b
                 if len(candidate) < len(best):
                     best = candidate
