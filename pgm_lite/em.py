@@ -3,10 +3,11 @@
 The E-step is exact. Distinct rows are grouped by their pattern of missing variables; within a
 pattern the missing variables split into components (two are linked when some CPD mentions
 both), and given the observed values each component's posterior is independent of the others.
-Each component's joint posterior is computed for all rows of the pattern at once by broadcasting
-the CPD tables (observed axes indexed, missing axes kept), which is exact and small whenever
-each row misses a few linked variables. Expected counts are then one weighted ``np.bincount``
-per family.
+A small component's joint posterior is computed for all rows of the pattern at once by
+broadcasting the CPD tables (observed axes indexed, missing axes kept). A large one (more than
+``MAX_COMPONENT`` joint states) goes to exact inference instead: one compiled, batched query
+(:func:`pgm_lite.compile_query`) per family, for the posterior of that family's missing variables
+given the pattern's observed ones. Expected counts are weighted ``np.bincount`` calls per family.
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .exceptions import MemoryLimitError, PGMError, ZeroEvidenceError
+from .exceptions import PGMError, ZeroEvidenceError
 from .learning import _build, _check_fit_options, _codes, _families, _tables, _unique_rows
 
 __all__ = ["fit_em", "EMResult"]
 
-MAX_COMPONENT = 2**20  # joint entries per row of one component of missing variables
+MAX_COMPONENT = 2**12  # joint states of one component enumerated directly; larger ones use inference
+_CHUNK_ENTRIES = 2**21  # rows x joint states per direct step (16 MiB of float64)
 
 
 class EMResult(NamedTuple):
@@ -56,14 +58,7 @@ def _components(families, missing):
 def _component_joint(comp, touching, cards, rows):
     """Unnormalised joint over ``comp`` for every row: shape (m, *cards of comp)."""
     m = rows.shape[1]
-    shape = tuple(cards[j] for j in comp)
-    if math.prod(shape) > MAX_COMPONENT:
-        raise MemoryLimitError(
-            f"rows missing the linked variables {len(comp)} at once need a joint of "
-            f"{math.prod(shape):,} states per row (limit {MAX_COMPONENT:,}); drop those rows or "
-            "impute some of the values"
-        )
-    joint = np.ones((m, *shape))
+    joint = np.ones((m, *(cards[j] for j in comp)))
     for fam, table in touching:
         observed = [a for a, j in enumerate(fam.scope) if j not in comp]
         free = sorted((a for a, j in enumerate(fam.scope) if j in comp),
@@ -77,45 +72,102 @@ def _component_joint(comp, touching, cards, rows):
     return joint
 
 
-def _e_step(model, families, rows, counts, need_counts=True):
-    """Return (observed-data log-likelihood, expected counts per family or None)."""
-    tables = [model.cpd(f.variable).table for f in families]
-    cards = [len(model.states(v)) for v in model.variables]
-    expected = [np.zeros(f.size) for f in families] if need_counts else None
-    total = 0.0
-    observed = rows >= 0
-    # families fully observed in a row: direct counts and log-probabilities, all patterns at once
-    for i, (fam, table) in enumerate(zip(families, tables)):
-        ok = observed[fam.scope].all(axis=0)
-        cells = fam.cells(rows[:, ok])
+def _zero_row(model, where):
+    return ZeroEvidenceError(
+        f"a row of the data has probability zero under the current model ({where}); "
+        "start from a model without zeros (e.g. init='data')"
+    )
+
+
+def _direct(model, comp, touching, tables, cards, sub, weight, expected, row_ll):
+    """Small component: enumerate its joint for every row of the pattern (in row chunks)."""
+    size = math.prod(cards[j] for j in comp)
+    step = max(1, _CHUNK_ENTRIES // size)
+    for start in range(0, sub.shape[1], step):
+        part, w = sub[:, start:start + step], weight[start:start + step]
+        joint = _component_joint(comp, [(f, tables[i]) for i, f in touching], cards, part)
+        p_obs = joint.sum(axis=tuple(range(1, joint.ndim)))
+        if (p_obs <= 0).any():
+            raise _zero_row(model, f"its observed values exclude every state of "
+                                   f"{[model.variables[j] for j in comp]}")
+        row_ll[start:start + step] += np.log(p_obs)
+        if expected is not None:
+            post = joint * (w / p_obs).reshape((-1,) + (1,) * len(comp))
+            for i, fam in touching:
+                _add_expected(expected[i], fam, comp, post, part, cards)
+
+
+def _by_inference(model, comp, touching, cards, sub, weight, expected):
+    """Large component: batched exact posteriors of each family's missing variables.
+
+    Returns P(observed values) per row (the whole row, not only this component).
+    """
+    from .inference import compile_query
+
+    names = model.variables
+    seen = [j for j in range(sub.shape[0]) if (sub[j] >= 0).all()]
+    evidence = np.ascontiguousarray(sub[seen].T, dtype=np.int64)
+    p_e = None
+    for i, fam in touching:
+        query = [j for j in comp if j in fam.scope]
+        compiled = compile_query(model, [names[j] for j in query], [names[j] for j in seen])
+        post, p_e = compiled(evidence, zero="nan")
+        if not (p_e > 0).all():
+            raise _zero_row(model, "exact inference gives P(observed values) = 0")
+        if expected is not None:
+            post = post.reshape(-1, *(cards[j] for j in query)) * weight.reshape((-1,) + (1,) * len(query))
+            _add_expected(expected[i], fam, query, post, sub, cards)
+    return p_e
+
+
+class _EStep:
+    """The data-dependent layout of the E-step, computed once and reused by every iteration.
+
+    Cells of families that are fully observed in a row never change, nor do the missingness
+    patterns, their components and the families touching them; only the tables do.
+    """
+
+    def __init__(self, model, families, rows, counts):
+        self.families, self.rows, self.counts = families, rows, counts
+        self.cards = [len(model.states(v)) for v in model.variables]
+        observed = rows >= 0
+        self.observed_cells = []  # per family: (rows where it is fully observed, their cells)
+        self.observed_counts = []
+        for fam in families:
+            ok = np.flatnonzero(observed[fam.scope].all(axis=0))
+            cells = fam.cells(rows[:, ok])
+            self.observed_cells.append((ok, cells))
+            self.observed_counts.append(np.bincount(cells, weights=counts[ok], minlength=fam.size))
+        self.patterns = []  # (row indices, [(component, touching families)])
+        masks, inverse = np.unique(~observed, axis=1, return_inverse=True)
+        inverse = inverse.reshape(-1)
+        for p in range(masks.shape[1]):
+            missing = np.flatnonzero(masks[:, p]).tolist()
+            if missing:
+                comps = [(comp, [(i, f) for i, f in enumerate(families) if any(j in comp for j in f.scope)])
+                         for comp in _components(families, missing)]
+                self.patterns.append((np.flatnonzero(inverse == p), comps))
+
+    def __call__(self, model, need_counts=True):
+        """Return (observed-data log-likelihood, expected counts per family or None)."""
+        tables = [model.cpd(f.variable).table for f in self.families]
+        expected = [c.copy() for c in self.observed_counts] if need_counts else None
+        row_ll = np.zeros(self.rows.shape[1])  # log P(observed part) of every distinct row
         with np.errstate(divide="ignore"):
-            total += float(np.dot(counts[ok], np.log(table.reshape(-1)[cells])))
-        if need_counts:
-            expected[i] += np.bincount(cells, weights=counts[ok], minlength=fam.size)
-    patterns, inverse = np.unique(~observed, axis=1, return_inverse=True)
-    for p in range(patterns.shape[1]):
-        missing = np.flatnonzero(patterns[:, p]).tolist()
-        if not missing:
-            continue
-        select = inverse.reshape(-1) == p
-        sub, weight = rows[:, select], counts[select]
-        for comp in _components(families, missing):
-            touching = [(i, f) for i, f in enumerate(families) if any(j in comp for j in f.scope)]
-            joint = _component_joint(comp, [(f, tables[i]) for i, f in touching], cards, sub)
-            axes = tuple(range(1, joint.ndim))
-            p_obs = joint.sum(axis=axes)
-            if (p_obs <= 0).any():
-                raise ZeroEvidenceError(
-                    "a row of the data has probability zero under the current model "
-                    f"(its observed values cannot occur with {[model.variables[j] for j in comp]} "
-                    "missing); start from a model without zeros"
-                )
-            total += float(np.dot(weight, np.log(p_obs)))
-            if need_counts:
-                post = joint * (weight / p_obs).reshape((-1,) + (1,) * len(comp))
-                for i, fam in touching:
-                    _add_expected(expected[i], fam, comp, post, sub, cards)
-    return total, expected
+            for (ok, cells), table in zip(self.observed_cells, tables):
+                row_ll[ok] += np.log(table.reshape(-1)[cells])
+        if not np.isfinite(row_ll).all():
+            raise _zero_row(model, "some observed values have probability 0 given their observed parents")
+        for select, comps in self.patterns:
+            sub, weight, ll = self.rows[:, select], self.counts[select], row_ll[select]
+            whole = None
+            for comp, touching in comps:
+                if math.prod(self.cards[j] for j in comp) <= MAX_COMPONENT:
+                    _direct(model, comp, touching, tables, self.cards, sub, weight, expected, ll)
+                else:
+                    whole = _by_inference(model, comp, touching, self.cards, sub, weight, expected)
+            row_ll[select] = ll if whole is None else np.log(whole)
+        return float(np.dot(self.counts, row_ll)), expected
 
 
 def _add_expected(target, fam, comp, post, sub, cards):
@@ -198,9 +250,10 @@ def fit_em(model, data, *, max_iter=100, tol=1e-8, init=None, pseudo_count=0.0, 
             ok = (rows[fam.scope] >= 0).all(axis=0)
             start.append(fam.counts(rows[:, ok], counts[ok]))
         current = _build(model, families, _tables(families, start, 1.0, "dirichlet"))
+    e_step = _EStep(model, families, rows, counts)
     history = []
     for iteration in range(max_iter + 1):
-        ll, expected = _e_step(current, families, rows, counts, need_counts=iteration < max_iter)
+        ll, expected = e_step(current, need_counts=iteration < max_iter)
         history.append(ll)
         if iteration == max_iter:
             break

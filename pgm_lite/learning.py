@@ -234,9 +234,9 @@ def log_likelihood(model, data):
             with np.errstate(divide="ignore"):
                 total += float(np.dot(counts[seen], np.log(model.cpd(fam.variable).table.reshape(-1)[seen])))
         return total
-    from .em import _e_step
+    from .em import _EStep
 
-    return _e_step(model, families, *_unique_rows(codes.T), need_counts=False)[0]
+    return _EStep(model, families, *_unique_rows(codes.T))(model, need_counts=False)[0]
 
 
 def _unique_rows(codes):

@@ -248,15 +248,38 @@ def test_em_zero_probability_row(asia):
         pl.fit_em(asia, df)
 
 
-def test_large_missing_component_is_refused(monkeypatch):
+@pytest.mark.parametrize("limit", [1, 4])
+def test_large_components_use_batched_exact_inference(monkeypatch, limit):
+    """Components above MAX_COMPONENT go through pl.compile_query; same answer as brute force."""
     import pgm_lite.em as em
 
-    monkeypatch.setattr(em, "MAX_COMPONENT", 4)
-    model = make_asia()
-    df = pl.sample(model, 10, rng=0).astype(object)
-    df.loc[0, ["smoke", "lung", "bronc"]] = None
-    with pytest.raises(pl.MemoryLimitError, match="joint of 8 states per row"):
-        pl.fit_em(model, df)
+    monkeypatch.setattr(em, "MAX_COMPONENT", limit)
+    model = random_network(6, 3, 3, rng=11)
+    data = _with_missing(pl.sample(model, 300, rng=4), 0.4, 5)
+    codes = encode_table(model, data, allow_missing=True)
+    fitted, history = pl.fit_em(model, data, max_iter=1)
+    for v, table in _brute_em_update(model, codes).items():
+        np.testing.assert_allclose(fitted.cpd(v).table, table, atol=1e-10)
+    np.testing.assert_allclose(history[0], _brute_marginal_ll(model, codes))
+    np.testing.assert_allclose(pl.log_likelihood(fitted, data), _brute_marginal_ll(fitted, codes))
+
+
+def test_em_zero_probability_row_through_inference(monkeypatch, asia):
+    import pgm_lite.em as em
+
+    monkeypatch.setattr(em, "MAX_COMPONENT", 1)
+    df = pl.sample(asia, 10, rng=0).astype(object)
+    df.loc[0, ["either", "lung", "tub"]] = ["no", "yes", None]
+    with pytest.raises(pl.ZeroEvidenceError, match="exact inference gives P\\(observed values\\) = 0"):
+        pl.fit_em(asia, df)
+
+
+def test_em_observed_zero_probability_family(asia):
+    df = pl.sample(asia, 10, rng=0).astype(object)
+    df.loc[0, ["either", "lung", "tub"]] = ["no", "yes", "no"]
+    df.loc[1, "asia"] = None
+    with pytest.raises(pl.ZeroEvidenceError, match="probability 0 given their observed parents"):
+        pl.fit_em(asia, df)
 
 
 def test_every_pattern_combination_small():
