@@ -203,7 +203,7 @@ def _cmd_fit(args):
     if not hasattr(model, "cpds"):
         raise PGMError(f"{args.net}: fit learns the CPDs of a Bayesian network; this is a Markov network")
     try:
-        data = pd.read_csv(args.data, dtype=str, keep_default_na=False, na_values=[""])
+        data = pd.read_csv(args.data, dtype="category", keep_default_na=False, na_values=[""])
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
         raise PGMError(f"{args.data}: cannot read the CSV data: {err}") from err
     if data.isna().to_numpy().any():
