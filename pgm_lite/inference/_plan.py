@@ -17,7 +17,14 @@ from ..exceptions import MemoryLimitError
 from ._prune import check_order_covers
 
 BATCH = -1  # pseudo-variable id of the batch (evidence rows) axis
+FUSE_LIMIT = 128  # merge small elimination steps whose joint iteration space is at most this
 _LETTERS = string.ascii_letters
+
+
+try:  # the C entry point skips the Python wrapper (about a microsecond a call)
+    from numpy._core.multiarray import c_einsum as _einsum
+except ImportError:  # pragma: no cover - other numpy layouts
+    _einsum = np.einsum
 
 
 class SubPlan:
@@ -30,7 +37,7 @@ class SubPlan:
     ``steps[k] = (variable, operands, subscripts, scope, kind)``.
     """
 
-    __slots__ = ("inputs", "input_scopes", "steps", "final", "out", "largest", "largest_scope",
+    __slots__ = ("inputs", "input_scopes", "steps", "program", "final", "out", "largest", "largest_scope",
                  "factor_ids", "batch")
 
 
@@ -135,12 +142,53 @@ def _simulate(c, sp, order, kinds):
         live.add(new)
         steps.append((v, tuple(ops), _subscripts([scopes[i] for i in ops], result), union, kind))
     final_ops = tuple(sorted(live))
-    sp.final = (final_ops, _subscripts([scopes[i] for i in final_ops], sp.out))
+    sp.program, sp.final = _fuse(c, scopes, steps, final_ops, len(sp.input_scopes), sp.out)
     size = math.prod(card_of(c, u) for u in sp.out if u != BATCH)
     if size > largest:
         largest, largest_scope = size, sp.out
     sp.steps = steps
     sp.largest, sp.largest_scope = largest, largest_scope
+
+
+def _fuse(c, scopes, steps, final_ops, n_inputs, out):
+    """Merge chains of small summing steps into one einsum each (fewer Python-level calls).
+
+    A step's result is inlined into the step that consumes it when the merged einsum iterates
+    over at most ``FUSE_LIMIT`` entries; big steps and max-product steps stay on their own.
+    Returns ``(program, final)``: ``program[k] = (slot, operands, subscripts, max_axis)``.
+    """
+    program, pending = [], {}  # pending: step slot -> its expanded operand slots (not yet run)
+
+    def size(slots):
+        union = {u for s in slots for u in scopes[s]}
+        return math.prod(card_of(c, u, 64) for u in union)
+
+    def emit(slot):
+        ops = pending.pop(slot)
+        program.append((slot, ops, _subscripts([scopes[o] for o in ops], scopes[slot]), None))
+
+    def gather(ops, allow):
+        inner = [o for o in ops if o in pending]
+        merged = [x for o in ops for x in (pending[o] if o in pending else (o,))]
+        if allow and inner and size(merged) <= FUSE_LIMIT:
+            for o in inner:
+                del pending[o]
+            return tuple(merged)
+        for o in inner:
+            emit(o)
+        return tuple(ops)
+
+    for k, (v, ops, _, union, kind) in enumerate(steps):
+        slot = n_inputs + k
+        if kind == "max":
+            ops = gather(ops, allow=False)
+            program.append((slot, ops, _subscripts([scopes[o] for o in ops], union), union.index(v)))
+        else:
+            pending[slot] = gather(ops, allow=True)
+    ops = gather(final_ops, allow=True)
+    for slot in sorted(pending):
+        emit(slot)
+    return program, (ops, _subscripts([scopes[o] for o in ops], out))
 
 
 def check_memory(c, subplans, max_memory, n_rows=1, what="this query"):
@@ -192,17 +240,17 @@ def run_batch(sp, columns):
 
 
 def _contract(sp, arrays, traces=None):
-    for v, ops, subscripts, union, kind in sp.steps:
+    arrays.extend([None] * len(sp.steps))
+    for slot, ops, subscripts, axis in sp.program:
         operands = [arrays[i] for i in ops]
         for i in ops:
             arrays[i] = None
-        table = np.einsum(subscripts, *operands)
-        if kind == "max":
-            axis = union.index(v)
+        table = _einsum(subscripts, *operands)
+        if axis is not None:
             traces.append(table.argmax(axis))
             table = table.max(axis)
-        arrays.append(table)
+        arrays[slot] = table
     ops, subscripts = sp.final
     if not ops:
         return np.ones(())
-    return np.einsum(subscripts, *[arrays[i] for i in ops])
+    return _einsum(subscripts, *[arrays[i] for i in ops])
