@@ -21,6 +21,7 @@ __all__ = ["sample", "approximate_query"]
 
 METHODS = ("forward", "rejection", "likelihood", "gibbs")
 _PLANS = weakref.WeakKeyDictionary()  # model -> (model._version, _Plan)
+_GUIDE_FROM = 3  # variables with more states than this draw through a guide table
 
 
 class _Plan:
@@ -42,7 +43,8 @@ class _Plan:
             table = cpd.table.reshape(-1, k)
             cum = np.cumsum(table, axis=1)
             cum /= cum[:, -1:]  # guard rows summing to 1 - 1e-7 (bnlearn files)
-            self.steps.append((column[v], parents, strides, table, cum[:, :-1].copy()))
+            draw = cum[:, :-1].copy() if k <= _GUIDE_FROM else _guide_table(cum)
+            self.steps.append((column[v], parents, strides, table, draw))
 
 
 def _plan(model):
@@ -71,6 +73,34 @@ def _rows(codes, parents, strides, n):
     return rows
 
 
+def _guide_table(cum):
+    """Guide table (Chen & Asau) for rows of many states: where to start the inverse-CDF search.
+
+    ``guide[r, b]`` is the state holding the point ``b / k`` in row ``r``; a draw ``u`` starts at
+    ``guide[r, floor(u * k)]`` and moves right while ``u >= cum[r, state]`` (about one step on
+    average), giving exactly the state that :func:`_draw` would give.
+    """
+    k = cum.shape[1]
+    grid = np.arange(k) / k
+    guide = (cum[:, None, :-1] <= grid[None, :, None]).sum(axis=-1)
+    bounds = cum.copy()
+    bounds[:, -1] = 2.0  # sentinel: no u reaches it
+    return bounds.reshape(-1), guide.reshape(-1).astype(np.intp), k
+
+
+def _draw_guided(guided, rows, u, dtype):
+    bounds, guide, k = guided
+    base = rows * k
+    bucket = (u * k).astype(np.intp)
+    np.minimum(bucket, k - 1, out=bucket)
+    state = guide[base + bucket]
+    need = np.flatnonzero(u >= bounds[base + state])
+    while need.size:
+        state[need] += 1
+        need = need[u[need] >= bounds[base[need] + state[need]]]
+    return state.astype(dtype)
+
+
 def _draw(cum, rows, u, dtype):
     """Inverse-CDF draw: the state is the number of cumulative bounds at or below ``u``."""
     if cum.shape[1] == 1:  # binary: one comparison
@@ -90,7 +120,8 @@ def _forward_codes(plan, n, rng, clamp=None):
             codes[j] = clamp[j]
             weights *= table[rows, clamp[j]]
             continue
-        codes[j] = _draw(cum, rows, rng.random(n), plan.dtype)
+        draw = _draw if isinstance(cum, np.ndarray) else _draw_guided
+        codes[j] = draw(cum, rows, rng.random(n), plan.dtype)
     return codes, weights
 
 

@@ -18,6 +18,7 @@ NETWORKS = {
     "collider": make_collider,
     "random0": lambda: random_network(7, 3, 3, rng=0),
     "random1": lambda: random_network(8, 2, 4, rng=1, zero_fraction=0.3),
+    "random_wide": lambda: random_network(6, 2, 9, rng=2, zero_fraction=0.4),  # guide-table draws
 }
 
 
@@ -87,7 +88,7 @@ def test_large_cardinality_uses_wider_codes():
 @settings(max_examples=15, deadline=None)
 @given(seed=st.integers(0, 10_000))
 def test_forward_samples_never_hit_impossible_rows(seed):
-    model = random_network(6, 3, 3, rng=seed, zero_fraction=0.5)
+    model = random_network(6, 3, 7, rng=seed, zero_fraction=0.5)
     codes = pl.sample(model, 2000, rng=seed, as_codes=True)
     assert np.isfinite(model.log_probability(codes.astype(np.int64))).all()
 
