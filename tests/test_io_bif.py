@@ -101,6 +101,21 @@ probability ( Out | "Age group", Shape ) {
     assert table[1, 0].tolist() == [0.5, 0.5]
 
 
+def test_javabayes_style_without_commas_or_bar():
+    bn = bif("""// JavaBayes: dog-problem style
+variable  "light-on" { //2 values
+    type discrete[2] {  "true"  "false" };
+    property "position = (218, 195)" ;
+}
+variable  "family-out" { type discrete[2] { "true" "false" }; }
+probability (  "light-on"  "family-out" ) { //2 variable(s) and 4 values
+    table 0.6 0.05 0.4 0.95 ;
+}
+probability ( "family-out" ) { table 0.15 0.85 ; }""")
+    assert bn.parents("light-on") == ["family-out"] and bn.states("family-out") == ("true", "false")
+    assert bn.cpd("light-on").table.tolist() == [[0.6, 0.4], [0.05, 0.95]]
+
+
 def test_table_with_parents_uses_the_column_layout():
     bn = bif("""variable A { type discrete [ 2 ] { a0, a1 }; }
 variable C { type discrete [ 2 ] { c0, c1 }; }
@@ -206,7 +221,8 @@ ERRORS = [
     ("undeclared child", GOOD + "probability ( Z ) { table 1; }", r"^t\.bif:8:15: found probability block for undeclared variable 'Z'"),
     ("second block", GOOD + "probability ( A ) { table 1, 0; }", r"^t\.bif:8:15: found a second probability block for 'A'"),
     ("bad number", GOOD.replace("0.9, 0.1", "0.9, x"), r"^t\.bif:5:14: found 'x', expected a probability \(of 'B'\)"),
-    ("missing comma", GOOD.replace("0.9, 0.1", "0.9 0.1"), r"^t\.bif:5:13: found '0\.1', expected ',' or ';'"),
+    ("double comma", GOOD.replace("0.9, 0.1", "0.9, , 0.1"), r"^t\.bif:5:14: found ',', expected a probability"),
+    ("unclosed numbers", GOOD.replace("0.9, 0.1;", "0.9, 0.1 }"), r"^t\.bif:5:18: found '\}', expected ',' or ';'"),
     ("cardinality", GOOD.replace("[ 2 ] { yes, no }; }\nvariable B", "[ 3 ] { yes, no }; }\nvariable B"), r"^t\.bif:1:30: found \[ 3 \] but 2 state names"),
     ("bad cardinality", GOOD.replace("[ 2 ]", "[ two ]", 1), r"^t\.bif:1:30: found 'two', expected the number of states"),
     ("duplicate state", GOOD.replace("{ yes, no }", "{ yes, yes }", 1), r"^t\.bif:1:41: found state 'yes' of 'A' a second time"),

@@ -121,9 +121,10 @@ class _Parser:
             if tok == ";":
                 self.i += 1
                 return values
-            if tok != ",":
+            if tok == ",":
+                self.i += 1
+            elif tok is None or tok in _PUNCT:  # JavaBayes files separate numbers by spaces only
                 raise self.expected(self.i, "',' or ';'")
-            self.i += 1
 
     # -- declarations -----------------------------------------------------------------------
     def parse(self):
@@ -212,12 +213,13 @@ class _Parser:
         parents, parent_at = [], []
         if self.peek() in ("|", ","):
             self.i += 1
-            while True:
-                parent_at.append(self.i)
-                parents.append(self.name_token("a parent name"))
-                if self.peek() != ",":
-                    break
+            parent_at.append(self.i)
+            parents.append(self.name_token("a parent name"))
+        while self.peek() not in (")", None):  # JavaBayes: "( child parent1 parent2 )"
+            if parents and self.peek() == ",":
                 self.i += 1
+            parent_at.append(self.i)
+            parents.append(self.name_token("a parent name or ')'"))
         self.take(")")
         if child in self.blocks:
             raise self.error(at, f"found a second probability block for {child!r}, expected one per variable")
