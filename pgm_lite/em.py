@@ -233,7 +233,9 @@ def fit_em(model, data, *, max_iter=100, tol=1e-8, init=None, pseudo_count=0.0, 
     >>> bool(np.all(np.diff(history) >= -1e-12)), len(fitted.cpds())
     (True, 2)
     """
-    _check_fit_options("bayes" if pseudo_count else "mle", pseudo_count, prior)
+    _check_fit_options("mle", pseudo_count, prior)
+    if isinstance(pseudo_count, bool) or not isinstance(pseudo_count, (int, float)) or pseudo_count < 0:
+        raise PGMError(f"pseudo_count must be a number >= 0, got {pseudo_count!r}")
     if init not in (None, "model", "data"):
         raise PGMError(f"init must be None, 'model' or 'data', got {init!r}")
     if not (isinstance(max_iter, int) and max_iter >= 0):
@@ -243,7 +245,7 @@ def fit_em(model, data, *, max_iter=100, tol=1e-8, init=None, pseudo_count=0.0, 
     rows, counts = _unique_rows(codes.T)
     if init == "model" or (init is None and model.is_fully_specified()):
         model.check()
-        current = model
+        current = model.copy()
     else:
         start = []
         for fam in families:

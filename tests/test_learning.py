@@ -234,6 +234,18 @@ def test_bad_fit_options(asia):
         pl.fit_em(asia, df, init="random")
     with pytest.raises(pl.PGMError, match="max_iter must be a non-negative int"):
         pl.fit_em(asia, df, max_iter=-1)
+    with pytest.raises(pl.PGMError, match="pseudo_count must be a number >= 0, got -1"):
+        pl.fit_em(asia, df, pseudo_count=-1)
+
+
+def test_em_with_a_prior_and_zero_iterations(asia):
+    df = pl.sample(asia, 300, rng=0).astype(object)
+    df.iloc[::4, 3] = None
+    same, history = pl.fit_em(asia, df, max_iter=0)
+    assert same is not asia and len(history) == 1
+    np.testing.assert_allclose(history[0], pl.log_likelihood(asia, df))
+    smoothed, _ = pl.fit_em(asia, df, pseudo_count=1.0, max_iter=5)
+    assert (smoothed.cpd("lung").table > 0).all()
 
 
 def test_fit_needs_a_bayesian_network(ising4):
