@@ -224,7 +224,9 @@ class _Parser:
         if child in self.blocks:
             raise self.error(at, f"found a second probability block for {child!r}, expected one per variable")
         self.take("{")
-        entries = []  # (kind, key, values, token index)
+        entries = []  # (kind, key, values, token index); ("block", codes, rows, token indices)
+        if parents:
+            self._block(child, parents, entries)
         while True:
             tok = self.peek()
             spot = self.i
@@ -255,6 +257,50 @@ class _Parser:
                 raise self.expected(self.i, "'(', 'table', 'default', 'property' or '}'")
         self.blocks[child] = (parents, parent_at, at, (entries, self.i))
         self.i += 1
+
+    def _block(self, child, parents, entries):
+        """Vectorised path for a block made only of well-formed rows of already declared variables.
+
+        Every row then has the same number of tokens, so each column (a parent's state, a
+        probability, a separator) is one strided slice of the token list.
+        """
+        declared = [self.variables.get(v) for v in (*parents, child)]
+        if None in declared:
+            return
+        toks, i = self.toks, self.i
+        try:
+            end = toks.index("}", i)
+        except ValueError:
+            return
+        p, k = len(parents), len(declared[-1][0])
+        width = 2 * p + 2 * k + 1  # ( key , key ) p , p ;
+        seg = toks[i:end]
+        n = len(seg) // width
+        if n == 0 or len(seg) % width:
+            return
+        if seg[0::width].count("(") != n or seg[2 * p::width].count(")") != n or seg[width - 1::width].count(";") != n:
+            return
+        for col in [*range(2, 2 * p, 2), *range(2 * p + 2, width - 1, 2)]:
+            if seg[col::width].count(",") != n:
+                return
+        codes = np.zeros(n, dtype=np.int64)
+        for q, (states, _) in enumerate(declared[:-1]):
+            column = seg[1 + 2 * q::width]
+            if self.quoted:
+                column = [t[1:-1] if t[:1] == '"' else t for t in column]
+            lookup = {state: j for j, state in enumerate(states)}
+            found = list(map(lookup.get, column))
+            if None in found:
+                return
+            codes = codes * len(states) + np.array(found, dtype=np.int64)
+        rows = np.empty((n, k))
+        try:
+            for j in range(k):
+                rows[:, j] = list(map(float, seg[2 * p + 1 + 2 * j::width]))
+        except ValueError:
+            return
+        entries.append(("block", codes, rows, i + width * np.arange(n)))
+        self.i = end
 
     def _rows(self, entries):
         """Fast path for a run of well-formed ``(a, b) p, q;`` rows; False if the first is not one."""
@@ -307,8 +353,14 @@ class _Parser:
         cards = [len(states[p]) for p in parents]
         n_rows = math.prod(cards)
         kinds = [e[0] for e in entries]
-        if "table" not in kinds and "default" not in kinds and kinds.count("row") < n_rows:
-            seen_codes = {self.code(child, parents, states, key, spot) for _, key, _, spot in entries}
+        n_given = kinds.count("row") + sum(len(e[1]) for e in entries if e[0] == "block")
+        if "table" not in kinds and "default" not in kinds and n_given < n_rows:
+            seen_codes = set()
+            for kind, key, _, spot in entries:
+                if kind == "block":
+                    seen_codes.update(key.tolist())
+                else:
+                    seen_codes.add(self.code(child, parents, states, key, spot))
             missing = next(c for c in range(n_rows) if c not in seen_codes)
             raise self.error(close, f"found '}}' before the row for parent configuration "
                                     f"{self.config(parents, states, missing)} of {child!r}, "
@@ -322,6 +374,11 @@ class _Parser:
         index = [{s: j for j, s in enumerate(states[p])} for p in parents]
         rows, keys, spots, default = [], [], [], None
         for kind, key, values, spot in entries:
+            if kind == "block":
+                keys.append(key)
+                rows.append(values)
+                spots.append(spot)
+                continue
             if kind == "table":
                 if len(values) != k * n_rows:
                     raise self.error(spot, f"found {len(values)} probabilities in the table of {child!r}, "
@@ -344,16 +401,18 @@ class _Parser:
                 if j is None:
                     code = self.code(child, parents, states, key, spot)
                 code = code * card + j
-            keys.append(code)
-            rows.append(values)
-            spots.append(spot)
+            keys.append([code])
+            rows.append([values])
+            spots.append([spot])
         if keys:
-            keys = np.asarray(keys)
+            keys = np.concatenate(keys)
+            rows = np.concatenate(rows)
+            spots = np.concatenate(spots)
             if len(np.unique(keys)) != len(keys) or seen[keys].any():
                 order = np.argsort(keys, kind="stable")
                 dup = np.flatnonzero(np.diff(keys[order]) == 0)
-                bad = order[dup[0] + 1] if len(dup) else int(np.flatnonzero(seen[keys])[0])
-                raise self.error(spots[bad], f"found a second row for parent configuration "
+                bad = int(order[dup[0] + 1]) if len(dup) else int(np.flatnonzero(seen[keys])[0])
+                raise self.error(int(spots[bad]), f"found a second row for parent configuration "
                                              f"{self.config(parents, states, keys[bad])} of {child!r}, "
                                              "expected each configuration once")
             flat[keys] = rows
