@@ -8,7 +8,7 @@ temporary directory first so that no reader pays for gzip:
 - pgmpy: ``BIFReader(path).get_model()``;
 - pyAgrum (when installed): ``pyagrum.loadBN(path)``.
 
-The table shows the best of ``--repeat`` runs (pgmpy: ``--pgmpy-repeat``, default 1, since it is
+The table shows the best of ``--repeat`` runs (pgmpy: ``--pgmpy-repeat``, default 2, since it is
 slow) and pgm_lite's speed-up. Results go to stdout and benchmarks/results/io.md.
 
 Run from the repository root::
@@ -70,7 +70,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--networks", nargs="+", default=["munin", "barley"])
     parser.add_argument("--repeat", type=int, default=5, help="runs for pgm_lite and pyAgrum (best kept)")
-    parser.add_argument("--pgmpy-repeat", type=int, default=1, help="runs for pgmpy (best kept)")
+    parser.add_argument("--pgmpy-repeat", type=int, default=2, help="runs for pgmpy (best kept)")
     parser.add_argument("--output", default=str(ROOT / "benchmarks" / "results" / "io.md"))
     args = parser.parse_args(argv)
 
@@ -113,7 +113,7 @@ def main(argv=None):
         "",
         *lines,
         "",
-        f"Command: `{COMMAND}`",
+        f"Command: `{' '.join([COMMAND, *(argv if argv is not None else sys.argv[1:])])}`",
         "",
     ])
     print(text)
