@@ -1,0 +1,418 @@
+"""The BIF tokenizer and recursive-descent parser behind :func:`pgm_lite.read_bif`.
+
+One regular expression splits the text into a list of token strings; declarations are walked in
+Python, and a probability block made of regular rows is converted column by column (one strided
+slice of the token list per parent and per probability), so numbers are float64 exactly as
+written. Token positions are computed only when an error has to be reported.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+
+import numpy as np
+
+from ..bayesian_network import BayesianNetwork
+from ..exceptions import ParseError
+from ._assemble import check_rows, check_structure, describe, make_cpd
+from ._source import locate
+
+__all__ = ["BifParser"]
+
+_TOKEN = re.compile(r'"[^"\n]*"|[{}()\[\];,|]|[^\s{}()\[\];,|"]+|"')
+_COMMENT = re.compile(r'"[^"\n]*"|//[^\n]*|/\*[\s\S]*?\*/')
+_PUNCT = frozenset("{}()[];,|")
+_MAX_ENTRIES = 2**27
+_BAD_KEY = _PUNCT | {'"'}
+
+
+def _blank(match):
+    text = match.group()
+    return text if text[0] == '"' else re.sub(r"[^\n]", " ", text)
+
+
+class BifParser:
+    """Recursive-descent parser over a list of token strings."""
+
+    def __init__(self, text, name):
+        if "/" in text:
+            text = _COMMENT.sub(_blank, text)
+        self.text, self.name = text, name
+        self.toks = _TOKEN.findall(text)
+        self.quoted = '"' in text
+        self.n = len(self.toks)
+        self.i = 0
+
+    # -- errors -----------------------------------------------------------------------------
+    def error(self, index, message):
+        if index >= self.n:
+            offset = len(self.text.rstrip())
+        else:
+            offset = next(itertools.islice(_TOKEN.finditer(self.text), index, None)).start()
+        line, column = locate(self.text, offset)
+        return ParseError(message, file=self.name, line=line, column=column)
+
+    def found(self, index):
+        return "end of file" if index >= self.n else repr(self.toks[index])
+
+    def expected(self, index, what):
+        return self.error(index, f"found {self.found(index)}, expected {what}")
+
+    # -- primitives -------------------------------------------------------------------------
+    def peek(self):
+        return self.toks[self.i] if self.i < self.n else None
+
+    def take(self, token):
+        if self.peek() != token:
+            raise self.expected(self.i, repr(token))
+        self.i += 1
+
+    def name_token(self, what):
+        tok = self.peek()
+        if tok is None or tok in _PUNCT or tok == '"':
+            raise self.expected(self.i, what)
+        self.i += 1
+        return tok[1:-1] if tok[0] == '"' else tok
+
+    def skip_property(self):
+        # property <anything> ;
+        self.i += 1
+        while True:
+            tok = self.peek()
+            if tok == ";":
+                self.i += 1
+                return
+            if tok is None or tok in "{}":
+                raise self.expected(self.i, "';' ending the property")
+            self.i += 1
+
+    def numbers(self, what):
+        """Parse ``p1, p2, ... ;`` and return the list of floats (fast path for clean rows)."""
+        start, toks = self.i, self.toks
+        try:
+            end = toks.index(";", start)
+        except ValueError:
+            end = self.n
+        seg = toks[start:end]
+        if seg and end < self.n and len(seg) % 2 and seg[1::2].count(",") == len(seg) // 2:
+            try:
+                values = list(map(float, seg[::2]))
+            except ValueError:
+                pass
+            else:
+                self.i = end + 1
+                return values
+        return self._numbers_slow(what)
+
+    def _numbers_slow(self, what):
+        values = []
+        while True:
+            tok = self.peek()
+            if tok is None or tok in _PUNCT or tok == '"':
+                raise self.expected(self.i, f"a probability ({what})")
+            try:
+                values.append(float(tok))
+            except ValueError:
+                raise self.expected(self.i, f"a probability ({what})") from None
+            self.i += 1
+            tok = self.peek()
+            if tok == ";":
+                self.i += 1
+                return values
+            if tok == ",":
+                self.i += 1
+            elif tok is None or tok in _PUNCT:  # JavaBayes files separate numbers by spaces only
+                raise self.expected(self.i, "',' or ';'")
+
+    # -- declarations -----------------------------------------------------------------------
+    def parse(self):
+        if self.n == 0:
+            raise self.error(0, "found an empty file, expected a BIF network")
+        self.variables = {}  # name -> (states, token index of the name)
+        self.blocks = {}  # child -> (parents, entries, token index of the child, index of '}')
+        while self.i < self.n:
+            tok = self.toks[self.i]
+            if tok == "network":
+                self.network()
+            elif tok == "variable":
+                self.variable()
+            elif tok == "probability":
+                self.probability()
+            else:
+                raise self.expected(self.i, "'network', 'variable' or 'probability'")
+        if not self.variables:
+            raise self.error(self.n, "found end of file, expected at least one 'variable' block")
+        return self.build()
+
+    def network(self):
+        self.i += 1
+        while self.peek() not in ("{", None):
+            self.name_token("the network name")
+        self.take("{")
+        while self.peek() == "property":
+            self.skip_property()
+        self.take("}")
+
+    def variable(self):
+        self.i += 1
+        at = self.i
+        name = self.name_token("a variable name")
+        if name in self.variables:
+            raise self.error(at, f"found variable {name!r} declared a second time, expected a new name")
+        self.take("{")
+        states = None
+        while self.peek() != "}":
+            tok = self.peek()
+            if tok == "property":
+                self.skip_property()
+            elif tok == "type" and states is None:
+                states = self.variable_type(name)
+            else:
+                raise self.expected(self.i, "'type discrete [ k ] { ... };', 'property' or '}'"
+                                    if states is None else "'property' or '}'")
+        if states is None:
+            raise self.expected(self.i, f"'type discrete [ k ] {{ ... }};' declaring the states of {name!r}")
+        self.i += 1
+        self.variables[name] = (states, at)
+
+    def variable_type(self, name):
+        self.i += 1
+        self.take("discrete")
+        self.take("[")
+        at = self.i
+        tok = self.peek()
+        if tok is None or not (tok.isascii() and tok.isdigit()) or int(tok) < 1:
+            raise self.expected(self.i, "the number of states (a positive integer)")
+        k = int(tok)
+        self.i += 1
+        self.take("]")
+        self.take("{")
+        states, positions = [], {}
+        while self.peek() != "}":
+            if states and self.peek() == ",":
+                self.i += 1
+            spot = self.i
+            state = self.name_token(f"a state name of {name!r} or '}}'")
+            if state in positions:
+                raise self.error(spot, f"found state {state!r} of {name!r} a second time, expected distinct states")
+            positions[state] = spot
+            states.append(state)
+        if len(states) != k:
+            raise self.error(at, f"found [ {k} ] but {len(states)} state names {states}, expected them to agree")
+        self.i += 1
+        self.take(";")
+        return tuple(states)
+
+    def probability(self):
+        self.i += 1
+        self.take("(")
+        at = self.i
+        child = self.name_token("the variable of the probability block")
+        parents, parent_at = [], []
+        if self.peek() in ("|", ","):
+            self.i += 1
+            parent_at.append(self.i)
+            parents.append(self.name_token("a parent name"))
+        while self.peek() not in (")", None):  # JavaBayes: "( child parent1 parent2 )"
+            if parents and self.peek() == ",":
+                self.i += 1
+            parent_at.append(self.i)
+            parents.append(self.name_token("a parent name or ')'"))
+        self.take(")")
+        if child in self.blocks:
+            raise self.error(at, f"found a second probability block for {child!r}, expected one per variable")
+        self.take("{")
+        entries = []  # (kind, key, values, token index); ("block", codes, rows, token indices)
+        if parents:
+            self._block(child, parents, entries)
+        while True:
+            tok = self.peek()
+            spot = self.i
+            if tok == "}":
+                break
+            if tok == "(":
+                self.i += 1
+                try:
+                    close = self.toks.index(")", self.i)
+                except ValueError:
+                    close = self.n
+                key = self.toks[self.i:close:2]
+                seps = self.toks[self.i + 1:close:2]
+                if close == self.n or seps.count(",") != len(seps) or not _BAD_KEY.isdisjoint(key):
+                    self._row_key_slow()
+                else:
+                    self.i = close + 1
+                key = tuple(k[1:-1] if k[0] == '"' else k for k in key)
+                entries.append(("row", key, self.numbers(f"of {child!r}"), spot))
+            elif tok in ("table", "default"):
+                self.i += 1
+                entries.append((tok, None, self.numbers(f"of {child!r}"), spot))
+            elif tok == "property":
+                self.skip_property()
+            else:
+                raise self.expected(self.i, "'(', 'table', 'default', 'property' or '}'")
+        self.blocks[child] = (parents, parent_at, at, (entries, self.i))
+        self.i += 1
+
+    def _block(self, child, parents, entries):
+        """Vectorised path for a block made only of well-formed rows of already declared variables.
+
+        Every row then has the same number of tokens, so each column (a parent's state, a
+        probability, a separator) is one strided slice of the token list.
+        """
+        declared = [self.variables.get(v) for v in (*parents, child)]
+        if None in declared:
+            return
+        toks, i = self.toks, self.i
+        try:
+            end = toks.index("}", i)
+        except ValueError:
+            return
+        p, k = len(parents), len(declared[-1][0])
+        width = 2 * p + 2 * k + 1  # ( key , key ) p , p ;
+        seg = toks[i:end]
+        n = len(seg) // width
+        if n == 0 or len(seg) % width:
+            return
+        if seg[0::width].count("(") != n or seg[2 * p::width].count(")") != n or seg[width - 1::width].count(";") != n:
+            return
+        for col in [*range(2, 2 * p, 2), *range(2 * p + 2, width - 1, 2)]:
+            if seg[col::width].count(",") != n:
+                return
+        codes = np.zeros(n, dtype=np.int64)
+        for q, (states, _) in enumerate(declared[:-1]):
+            column = seg[1 + 2 * q::width]
+            if self.quoted:
+                column = [t[1:-1] if t[:1] == '"' else t for t in column]
+            lookup = {state: j for j, state in enumerate(states)}
+            found = list(map(lookup.get, column))
+            if None in found:
+                return
+            codes = codes * len(states) + np.array(found, dtype=np.int64)
+        rows = np.empty((n, k))
+        try:
+            for j in range(k):
+                rows[:, j] = list(map(float, seg[2 * p + 1 + 2 * j::width]))
+        except ValueError:
+            return
+        entries.append(("block", codes, rows, i + width * np.arange(n)))
+        self.i = end
+
+    def _row_key_slow(self):
+        while True:
+            self.name_token("a parent state")
+            if self.peek() == ")":
+                self.i += 1
+                return
+            if self.peek() != ",":
+                raise self.expected(self.i, "',' or ')'")
+            self.i += 1
+
+    # -- assembling the model ---------------------------------------------------------------
+    def build(self):
+        check_structure(self.variables, self.blocks, self.error, "probability block")
+        states = {v: s for v, (s, _) in self.variables.items()}
+        cpds = [self.table(v, states) for v in self.variables]
+        return BayesianNetwork(cpds=cpds, variables=list(self.variables), states=states)
+
+    def table(self, child, states):
+        parents, _, _, (entries, close) = self.blocks[child]
+        k = len(states[child])
+        cards = [len(states[p]) for p in parents]
+        n_rows = math.prod(cards)
+        kinds = [e[0] for e in entries]
+        n_given = kinds.count("row") + sum(len(e[1]) for e in entries if e[0] == "block")
+        if "table" not in kinds and "default" not in kinds and n_given < n_rows:
+            seen_codes = set()
+            for kind, key, _, spot in entries:
+                if kind == "block":
+                    seen_codes.update(key.tolist())
+                else:
+                    seen_codes.add(self.code(child, parents, states, key, spot))
+            missing = next(c for c in range(n_rows) if c not in seen_codes)
+            raise self.error(close, f"found '}}' before the row for parent configuration "
+                                    f"{self.config(parents, states, missing)} of {child!r}, "
+                                    f"expected {n_rows} rows")
+        if n_rows * k > _MAX_ENTRIES:
+            raise self.error(self.blocks[child][2], f"found a table of {n_rows * k} entries for {child!r}, "
+                                                    f"expected at most {_MAX_ENTRIES}")
+        flat = np.full((n_rows, k), np.nan)
+        seen = np.zeros(n_rows, dtype=bool)
+        where = np.full(n_rows, -1)
+        index = [{s: j for j, s in enumerate(states[p])} for p in parents]
+        rows, keys, spots, default = [], [], [], None
+        for kind, key, values, spot in entries:
+            if kind == "block":
+                keys.append(key)
+                rows.append(values)
+                spots.append(spot)
+                continue
+            if kind == "table":
+                if len(values) != k * n_rows:
+                    raise self.error(spot, f"found {len(values)} probabilities in the table of {child!r}, "
+                                           f"expected {k * n_rows} ({k} states x {n_rows} parent configurations)")
+                flat[:] = np.array(values).reshape(k, n_rows).T
+                seen[:], where[:] = True, spot
+                continue
+            if len(values) != k:
+                raise self.error(spot, f"found {len(values)} probabilities for {child!r}, expected {k} "
+                                       f"(one per state {list(states[child])})")
+            if kind == "default":
+                default = (values, spot)
+                continue
+            if len(key) != len(parents):
+                raise self.error(spot, f"found {len(key)} parent states {list(key)}, expected {len(parents)} "
+                                       f"(one per parent {parents})")
+            code = 0
+            for lookup, s, card in zip(index, key, cards):
+                j = lookup.get(s)
+                if j is None:
+                    code = self.code(child, parents, states, key, spot)
+                code = code * card + j
+            keys.append([code])
+            rows.append([values])
+            spots.append([spot])
+        if keys:
+            keys = np.concatenate(keys)
+            rows = np.concatenate(rows)
+            spots = np.concatenate(spots)
+            if len(np.unique(keys)) != len(keys) or seen[keys].any():
+                order = np.argsort(keys, kind="stable")
+                dup = np.flatnonzero(np.diff(keys[order]) == 0)
+                bad = int(order[dup[0] + 1]) if len(dup) else int(np.flatnonzero(seen[keys])[0])
+                raise self.error(int(spots[bad]), f"found a second row for parent configuration "
+                                             f"{self.config(parents, states, keys[bad])} of {child!r}, "
+                                             "expected each configuration once")
+            flat[keys] = rows
+            seen[keys] = True
+            where[keys] = spots
+        if not seen.all():
+            if default is None:
+                missing = int(np.flatnonzero(~seen)[0])
+                raise self.error(close, f"found '}}' before the row for parent configuration "
+                                        f"{self.config(parents, states, missing)} of {child!r}, "
+                                        f"expected {n_rows} rows")
+            flat[~seen] = default[0]
+            where[~seen] = default[1]
+        table = flat.reshape(*cards, k)
+        check_rows(child, parents, states, table, lambda r: int(where[r]), self.error)
+        return make_cpd(child, parents, states, table)
+
+    def code(self, child, parents, states, key, spot):
+        """Return the row number of the parent states ``key`` (raise on a bad row)."""
+        if len(key) != len(parents):
+            raise self.error(spot, f"found {len(key)} parent states {list(key)}, expected {len(parents)} "
+                                   f"(one per parent {parents})")
+        code = 0
+        for p, s in zip(parents, key):
+            if s not in states[p]:
+                raise self.error(spot, f"found state {s!r} of parent {p!r} in a row of {child!r}, "
+                                       f"expected one of {list(states[p])}")
+            code = code * len(states[p]) + states[p].index(s)
+        return code
+
+    @staticmethod
+    def config(parents, states, code):
+        return describe(parents, states, code)
