@@ -34,6 +34,14 @@ def parse_bif(text, name="<string>"):
 def read_bif(path_or_file):
     """Read a Bayesian network in BIF 0.15, the format of the bnlearn repository.
 
+    The grammar covers ``network`` and ``property`` blocks, ``//`` and ``/* */`` comments,
+    ``variable NAME { type discrete [ k ] { s1, s2 }; }``, and probability blocks with
+    ``(a, b) p, q;`` rows, ``default p, q;`` and ``table ...;`` entries (a ``table`` lists the
+    child's first state for every parent configuration, then its second state, and so on).
+    Names may be quoted (``"Age group"``) or contain characters such as ``<5``, ``>=7.5``,
+    ``Asy/Patch``, ``Transp.``; JavaBayes files (numbers and states separated by spaces only,
+    ``probability ( child parent1 parent2 )``) are read too.
+
     Parameters
     ----------
     path_or_file : str, os.PathLike or file object
