@@ -8,6 +8,7 @@ states, impossible evidence) end with exit code 2 and one line on stderr, never 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from .exceptions import PGMError
@@ -391,14 +392,24 @@ def main(argv=None):
     _, run = _COMMANDS[args.command]
     try:
         run(args)
+    except BrokenPipeError:  # `pgm-lite sample ... | head` closed our stdout: not an error
+        _silence_stdout()
+        return 0
     except (PGMError, OSError) as err:
         where = getattr(err, "filename", None)
         message = str(err) if not (isinstance(err, OSError) and where) else f"{where}: {err.strerror}"
         print(f"pgm-lite {args.command}: error: {message}", file=sys.stderr)
         return 2
-    except BrokenPipeError:  # pragma: no cover - `pgm-lite sample ... | head`
-        return 0
     return 0
+
+
+def _silence_stdout():
+    """Point stdout at /dev/null so the interpreter's final flush does not fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # pragma: no cover - stdout without a file descriptor
+        pass
 
 
 if __name__ == "__main__":  # pragma: no cover
