@@ -8,6 +8,8 @@ index per row and calls ``np.bincount`` once. EM for data with missing values li
 from __future__ import annotations
 
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -34,7 +36,7 @@ class _Family:
 
     def cells(self, codes):
         """Flat cell index of every row of ``codes`` (shape (d, n), all observed)."""
-        dtype = np.intp  # what np.bincount wants: no extra cast
+        dtype = np.int16 if self.size <= 2**15 else np.int32 if self.size <= 2**31 else np.int64
         index = codes[self.scope[0]].astype(dtype)
         if self.strides[0] != 1:
             index *= self.strides[0]
@@ -59,6 +61,15 @@ def _families(model):
         )
     column = {v: j for j, v in enumerate(model.variables)}
     return [_Family(model, v, column) for v in model.variables]
+
+
+def _count_all(families, codes, weights=None):
+    """Count every family; big tables are split over a few threads (numpy releases the GIL)."""
+    workers = min(4, os.cpu_count() or 1)
+    if workers == 1 or codes.shape[1] * len(families) < 4_000_000:
+        return [f.counts(codes, weights) for f in families]
+    with ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(lambda f: f.counts(codes, weights), families))
 
 
 def _check_fit_options(method, pseudo_count, prior):
@@ -191,7 +202,7 @@ def fit(model, data, *, method="mle", pseudo_count=1.0, prior="dirichlet", weigh
         weights = np.asarray(weights, dtype=float)
         if weights.shape != (codes.shape[1],) or (weights < 0).any():
             raise PGMError(f"weights must be {codes.shape[1]} non-negative numbers, one per row")
-    counts = [f.counts(codes, weights) for f in families]
+    counts = _count_all(families, codes, weights)
     alpha = pseudo_count if method == "bayes" else 0.0
     return _build(model, families, _tables(families, counts, alpha, prior))
 
@@ -228,8 +239,7 @@ def log_likelihood(model, data):
     codes = _codes(model, data, allow_missing=True, allow_empty=True)
     if (codes >= 0).all():
         total = 0.0
-        for fam in families:  # sum over cells of count * log(theta): one bincount per family
-            counts = fam.counts(codes)
+        for fam, counts in zip(families, _count_all(families, codes)):  # sum of count * log(theta)
             seen = counts > 0
             with np.errstate(divide="ignore"):
                 total += float(np.dot(counts[seen], np.log(model.cpd(fam.variable).table.reshape(-1)[seen])))
