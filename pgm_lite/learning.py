@@ -120,32 +120,43 @@ def _codes(model, data, allow_missing=False, allow_empty=False):
 
 def _encode_frame(model, data, allow_missing):
     """Fast path for DataFrames of Categorical or string columns; None when in doubt."""
-    import pandas as pd
-
     variables = model.variables
     if sorted(map(str, data.columns)) != sorted(variables) or len(data) == 0:
         return None
     biggest = max(len(model.states(v)) for v in variables)
     codes = np.empty((len(variables), len(data)), dtype=np.int8 if biggest <= 127 else np.int32)
-    for j, v in enumerate(variables):
-        column = data[v]
-        if isinstance(column.dtype, pd.CategoricalDtype):
-            raw, labels = column.cat.codes.to_numpy(), column.cat.categories
-        elif column.dtype == object or pd.api.types.is_string_dtype(column.dtype):
-            raw, labels = pd.factorize(column)  # hashes each value once; missing -> -1
-        else:
-            return None
-        lookup = pd.Index(model.states(v)).get_indexer([x if isinstance(x, str) else str(x) for x in labels])
-        if (lookup < 0).any():
-            return None
-        if len(lookup) == len(model.states(v)) and (lookup == np.arange(len(lookup))).all():
-            codes[j] = raw  # categories already in state order (e.g. from pl.sample)
-        else:
-            codes[j] = np.append(lookup, -1)[raw]  # raw code -1 (missing) picks the appended -1
-        missing = codes[j] < 0
-        if missing.any() and (not allow_missing or missing.all()):
-            return None
-    return codes
+
+    def encode(j):
+        return _encode_column(model.states(variables[j]), data[variables[j]], codes[j], allow_missing)
+
+    workers = min(4, os.cpu_count() or 1)
+    if workers == 1 or codes.size < 4_000_000:
+        ok = [encode(j) for j in range(len(variables))]
+    else:  # hashing strings and gathering codes release the GIL for long stretches
+        with ThreadPoolExecutor(workers) as pool:
+            ok = list(pool.map(encode, range(len(variables))))
+    return codes if all(ok) else None
+
+
+def _encode_column(states, column, out, allow_missing):
+    """Write the codes of one column into ``out``; return False if encode_table must judge it."""
+    import pandas as pd
+
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        raw, labels = column.cat.codes.to_numpy(), column.cat.categories
+    elif column.dtype == object or pd.api.types.is_string_dtype(column.dtype):
+        raw, labels = pd.factorize(column.to_numpy(dtype=object))  # each value hashed once; NaN -> -1
+    else:
+        return False
+    lookup = pd.Index(states).get_indexer([x if isinstance(x, str) else str(x) for x in labels])
+    if (lookup < 0).any():
+        return False
+    if len(lookup) == len(states) and (lookup == np.arange(len(lookup))).all():
+        out[:] = raw  # categories already in state order (e.g. from pl.sample)
+    else:
+        out[:] = np.append(lookup, -1)[raw]  # raw code -1 (missing) picks the appended -1
+    missing = out < 0
+    return not (missing.any() and (not allow_missing or missing.all()))
 
 
 def fit(model, data, *, method="mle", pseudo_count=1.0, prior="dirichlet", weights=None):
