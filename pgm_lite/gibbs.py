@@ -146,5 +146,5 @@ def gibbs_sample(model, n_samples, *, evidence=None, burn_in=200, thin=1, n_chai
             out[:, i * n_chains:(i + 1) * n_chains] = codes
     out = out[:, :n]
     if as_codes:
-        return np.ascontiguousarray(out.T)
+        return out.T  # a view: columns stay contiguous
     return _to_frame(model, out)
