@@ -33,10 +33,11 @@ def _degree(v, adj, cards):
 
 def _fill(v, adj, cards):
     nbrs = adj[v]
-    missing = 0
-    for a in nbrs:
-        missing += len(nbrs) - 1 - len(nbrs & adj[a])
-    return missing // 2
+    k = len(nbrs)
+    if k < 2:
+        return 0
+    inside = nbrs.intersection
+    return (k * (k - 1) - sum([len(inside(adj[a])) for a in nbrs])) // 2
 
 
 def _weighted_fill(v, adj, cards):
@@ -95,18 +96,20 @@ def _greedy_order(adj, cards, candidates, heuristic, rank=None):
         nbrs = adj.pop(v)
         order.append(v)
         cliques.append((v, *nbrs))
-        added = False
+        fill = []
         for a in nbrs:
             near = adj[a]
             near.discard(v)
-            before = len(near)
-            near |= nbrs
-            near.discard(a)
-            added = added or len(near) != before
+            new = nbrs - near
+            new.discard(a)
+            if new:
+                near |= new
+                fill.extend((a, b) for b in new)
         affected = set(nbrs)
-        if spreads and added:
-            for a in nbrs:
-                affected |= adj[a]
+        if spreads:
+            # a fill edge a-b changes the score of every common neighbour of a and b
+            for a, b in fill:
+                affected |= adj[a] & adj[b]
         for u in affected:
             if u in todo:
                 new = score(u, adj, cards)

@@ -256,3 +256,20 @@ def test_properties_order_independence_and_consistency(seed, data):
         post, p_e = cq(np.array([list(evidence.values())]))
         assert abs(p_e[0] - pl.probability(bn, evidence)) < TOL
         assert np.abs(post[0] - reference.values.ravel()).max() < TOL
+
+
+def test_pairwise_paths_and_step_fusion_give_the_same_answer(monkeypatch):
+    from pgm_lite.inference import _plan
+
+    bn = random_network(9, max_parents=3, max_cardinality=4, rng=11, zero_fraction=0.1)
+    evidence = {"X2": 1, "X5": 0}
+    reference = brute_force_joint(bn)
+    expected, _ = _posterior(reference, ["X0", "X7"], evidence)
+    for fuse, optimize in [(1, 1), (10**6, 10**9), (1, 10**9)]:
+        monkeypatch.setattr(_plan, "FUSE_LIMIT", fuse)
+        monkeypatch.setattr(_plan, "OPTIMIZE_LIMIT", optimize)
+        fresh = bn.copy()  # a new model: no cached plans
+        got = pl.query(fresh, ["X0", "X7"], evidence)
+        assert np.abs(got.values - expected).max() < TOL
+        assignment, p = pl.map_query(fresh, ["X0", "X7"], evidence)
+        assert abs(p - expected.max()) < TOL

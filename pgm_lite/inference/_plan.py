@@ -18,6 +18,7 @@ from ._prune import check_order_covers
 
 BATCH = -1  # pseudo-variable id of the batch (evidence rows) axis
 FUSE_LIMIT = 128  # merge small elimination steps whose joint iteration space is at most this
+OPTIMIZE_LIMIT = 2**14  # steps iterating over more entries go pairwise (BLAS) along a fixed path
 _LETTERS = string.ascii_letters
 
 
@@ -34,7 +35,8 @@ class SubPlan:
     out of it (``template`` is a list of ``slice(None)`` with the evidence axes filled from
     ``slots``, positions in the evidence-code tuple). In batch mode the evidence axes are moved
     to the front and indexed with code arrays, which puts the rows on a leading axis.
-    ``steps[k] = (variable, operands, subscripts, scope, kind)``.
+    ``steps[k] = (variable, operands, None, scope, kind)`` describes the elimination (for
+    explanations and MAP traceback); ``program`` is what runs (small steps fused).
     """
 
     __slots__ = ("inputs", "input_scopes", "steps", "program", "final", "out", "largest", "largest_scope",
@@ -122,12 +124,16 @@ def _simulate(c, sp, order, kinds):
             holders.setdefault(v, set()).add(i)
     steps = []
     largest, largest_scope = 1, ()
+    card = {u: 1 if u == BATCH else c.cards[u] for u in holders}.__getitem__  # per row
     for v in order:
         ops = sorted(holders.pop(v, ()))
         union = tuple(dict.fromkeys(u for i in ops for u in scopes[i]))
         kind = kinds.get(v, "sum")
         result = tuple(u for u in union if u != v) if kind == "sum" else union
-        size = math.prod(card_of(c, u) for u in result if u != BATCH)
+        size = math.prod(map(card, result))
+        if len(ops) > 1 and BATCH not in union:  # pairwise intermediates stay within the union
+            full = size * card(v) if kind == "sum" else size
+            size = max(size, full) if full > OPTIMIZE_LIMIT else size
         if size > largest:
             largest, largest_scope = size, union
         new = len(scopes)
@@ -140,7 +146,7 @@ def _simulate(c, sp, order, kinds):
         for u in scopes[new]:
             holders.setdefault(u, set()).add(new)
         live.add(new)
-        steps.append((v, tuple(ops), _subscripts([scopes[i] for i in ops], result), union, kind))
+        steps.append((v, tuple(ops), None, union, kind))
     final_ops = tuple(sorted(live))
     sp.program, sp.final = _fuse(c, scopes, steps, final_ops, len(sp.input_scopes), sp.out)
     size = math.prod(card_of(c, u) for u in sp.out if u != BATCH)
@@ -161,11 +167,12 @@ def _fuse(c, scopes, steps, final_ops, n_inputs, out):
 
     def size(slots):
         union = {u for s in slots for u in scopes[s]}
-        return math.prod(card_of(c, u, 64) for u in union)
+        return math.prod([64 if u == BATCH else c.cards[u] for u in union])
 
     def emit(slot):
         ops = pending.pop(slot)
-        program.append((slot, ops, _subscripts([scopes[o] for o in ops], scopes[slot]), None))
+        subscripts = _subscripts([scopes[o] for o in ops], scopes[slot])
+        program.append((slot, ops, subscripts, None, _path(c, subscripts, [scopes[o] for o in ops])))
 
     def gather(ops, allow):
         inner = [o for o in ops if o in pending]
@@ -182,13 +189,23 @@ def _fuse(c, scopes, steps, final_ops, n_inputs, out):
         slot = n_inputs + k
         if kind == "max":
             ops = gather(ops, allow=False)
-            program.append((slot, ops, _subscripts([scopes[o] for o in ops], union), union.index(v)))
+            program.append((slot, ops, _subscripts([scopes[o] for o in ops], union), union.index(v), None))
         else:
             pending[slot] = gather(ops, allow=True)
     ops = gather(final_ops, allow=True)
     for slot in sorted(pending):
         emit(slot)
     return program, (ops, _subscripts([scopes[o] for o in ops], out))
+
+
+def _path(c, subscripts, scopes):
+    """Return a pairwise (BLAS-backed) contraction path for a big multi-operand step, else None."""
+    if subscripts is None or len(scopes) < 2 or any(BATCH in s for s in scopes):
+        return None
+    if math.prod(c.cards[u] for u in {u for s in scopes for u in s}) <= OPTIMIZE_LIMIT:
+        return None
+    shapes = [np.broadcast_to(np.zeros(()), [c.cards[u] for u in s]) for s in scopes]
+    return np.einsum_path(subscripts, *shapes, optimize="greedy")[0]
 
 
 def check_memory(c, subplans, max_memory, n_rows=1, what="this query"):
@@ -241,11 +258,12 @@ def run_batch(sp, columns):
 
 def _contract(sp, arrays, traces=None):
     arrays.extend([None] * len(sp.steps))
-    for slot, ops, subscripts, axis in sp.program:
+    for slot, ops, subscripts, axis, path in sp.program:
         operands = [arrays[i] for i in ops]
         for i in ops:
             arrays[i] = None
-        table = _einsum(subscripts, *operands)
+        table = _einsum(subscripts, *operands) if path is None else np.einsum(
+            subscripts, *operands, optimize=path)
         if axis is not None:
             traces.append(table.argmax(axis))
             table = table.max(axis)
