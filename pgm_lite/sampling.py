@@ -21,7 +21,7 @@ __all__ = ["sample", "approximate_query"]
 
 METHODS = ("forward", "rejection", "likelihood", "gibbs")
 _PLANS = weakref.WeakKeyDictionary()  # model -> (model._version, _Plan)
-_GUIDE_FROM = 3  # variables with more states than this draw through a guide table
+_GUIDE_FROM = 2  # variables with more states than this draw through a guide table
 
 
 class _Plan:
@@ -203,7 +203,7 @@ def sample(model, n_samples, *, rng=None, evidence=None, method="forward", as_co
     The topological order, parent strides and cumulative CPT rows are computed once per model
     (and again after it changes). Per variable, the parent codes of all samples become CPT row
     indices and one uniform draw per sample is compared with the cumulative row; variables with
-    more than three states start that search from a guide table, so a draw costs about two
+    more than two states start that search from a guide table, so a draw costs about two
     look-ups whatever the number of states.
 
     Examples
