@@ -116,16 +116,13 @@ def test_compiled_query_matches_brute_force(seed):
             assert abs(pl.probability(bn, evidence) - p) < TOL
 
 
-def test_compiled_batch_strategy_matches_table_strategy(monkeypatch):
-    from pgm_lite.inference import compiled as mod
-
+def test_compiled_batch_strategy_matches_table_strategy():
     bn = random_network(9, max_parents=3, max_cardinality=3, rng=5, zero_fraction=0.2)
     rng = np.random.default_rng(1)
     evidence_vars = ["X1", "X4", "X7"]
     rows = np.column_stack([rng.integers(bn.cardinality(v), size=200) for v in evidence_vars])
     table = pl.compile_query(bn, ["X0", "X3"], evidence_vars)
-    monkeypatch.setattr(mod, "_TABLE_LIMIT", 1)
-    batch = pl.compile_query(bn, ["X0", "X3"], evidence_vars, max_memory=8 * 500)
+    batch = pl.compile_query(bn, ["X0", "X3"], evidence_vars, max_memory=8 * 500, strategy="batch")
     assert (table.strategy, batch.strategy) == ("table", "batch")
     a, b = table(rows, zero="nan"), batch(rows, zero="nan")
     np.testing.assert_allclose(a.evidence_probability, b.evidence_probability, rtol=0, atol=TOL)
@@ -148,6 +145,8 @@ def test_compiled_query_errors(asia):
         pl.compile_query(asia, ["lung"], ["lung"])
     with pytest.raises(pl.PGMError, match="empty query"):
         pl.compile_query(asia, [], ["lung"])
+    with pytest.raises(pl.PGMError, match=r"unknown strategy 'fast'; choose from \['auto'"):
+        pl.compile_query(asia, ["lung"], ["smoke"], strategy="fast")
     asia.remove_cpd("dysp")
     asia.add_cpd(pl.TabularCPD("dysp", np.full((2, 2, 2), 0.5), ["bronc", "either"]))
     with pytest.raises(pl.PGMError, match="compile it again"):

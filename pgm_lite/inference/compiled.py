@@ -42,7 +42,7 @@ class CompiledQuery:
     """
 
     def __init__(self, model, query, evidence_vars, *, elimination_order="min-fill",
-                 max_memory=DEFAULT_MAX_MEMORY, allow_empty=False):
+                 max_memory=DEFAULT_MAX_MEMORY, strategy="auto", allow_empty=False):
         c = compiled(model)
         self._c, self._version, self.model = c, c.version, model
         self._query_ids = variable_ids(c, query, allow_empty=allow_empty)
@@ -62,7 +62,14 @@ class CompiledQuery:
         self._q_size = math.prod(c.cards[i] for i in self._query_ids)
         self._e_cards = [c.cards[i] for i in self._evidence_ids]
         joint_ids = self._evidence_ids + self._query_ids
-        if math.prod(c.cards[i] for i in joint_ids) <= _TABLE_LIMIT:
+        if strategy not in ("auto", "table", "batch"):
+            from ..exceptions import PGMError
+
+            raise PGMError(f"unknown strategy {strategy!r}; choose from ['auto', 'table', 'batch']")
+        if strategy == "auto":
+            small = math.prod(c.cards[i] for i in joint_ids) <= _TABLE_LIMIT
+            strategy = "table" if small else "batch"
+        if strategy == "table":
             self.strategy = "table"
             if joint_ids:
                 plan = get_plan(c, joint_ids, (), order_key, need_value=True)
@@ -137,7 +144,7 @@ class CompiledQuery:
 
 
 def compile_query(model, query, evidence_vars, *, elimination_order="min-fill",
-                  max_memory=DEFAULT_MAX_MEMORY):
+                  max_memory=DEFAULT_MAX_MEMORY, strategy="auto"):
     """Compile a posterior query for fixed evidence variables; run it on many rows at once.
 
     Parameters
@@ -149,6 +156,11 @@ def compile_query(model, query, evidence_vars, *, elimination_order="min-fill",
         The observed variables; each call passes one row of states per evidence case.
     elimination_order, max_memory
         As for :func:`query`.
+    strategy : {"auto", "table", "batch"}, optional
+        ``"table"`` eliminates everything but the query and evidence variables once and answers
+        rows by lookup (best when they have few joint states); ``"batch"`` carries the rows as
+        a batch axis through every einsum step (chunked to respect ``max_memory``). ``"auto"``
+        picks the table when it has at most 2**22 entries.
 
     Returns
     -------
@@ -167,7 +179,7 @@ def compile_query(model, query, evidence_vars, *, elimination_order="min-fill",
     [('yes',), ('no',)]
     """
     return CompiledQuery(model, query, evidence_vars, elimination_order=elimination_order,
-                         max_memory=max_memory)
+                         max_memory=max_memory, strategy=strategy)
 
 
 def log_probability(model, evidence, *, variables=None, elimination_order="min-fill",
