@@ -314,3 +314,40 @@ def test_wide_parents_index_the_right_rows():
         counts = df.groupby(["A", "B", "C"], observed=False).size().to_numpy().reshape(table.shape)
         rows = counts.sum(axis=-1, keepdims=True)
         _assert_within(counts / rows, table, np.sqrt(table * (1 - table) / rows), k=6)
+
+
+@pytest.mark.parametrize("name", ["alarm", "child"])
+def test_forward_marginals_match_exact_inference_on_examples(name):
+    model = pl.example(name)
+    n = 100_000
+    df = pl.sample(model, n, rng=21)
+    exact = pl.marginals(model)
+    for v in model.variables:
+        p = exact[v].values
+        counts = df[v].value_counts(sort=False).reindex(list(model.states(v))).to_numpy()
+        _assert_within(counts / n, p, np.sqrt(p * (1 - p) / n))
+
+
+@pytest.mark.parametrize("method", ["likelihood", "rejection", "gibbs"])
+def test_posteriors_on_alarm_match_exact_inference(method):
+    alarm = pl.example("alarm")
+    evidence = {"HRBP": "HIGH", "SAO2": "LOW"}
+    n_chains, per_chain = 500, 120
+    n = n_chains * per_chain
+    if method == "gibbs":
+        df = pl.gibbs_sample(alarm, n, evidence=evidence, n_chains=n_chains, rng=5)
+    else:
+        df = pl.sample(alarm, n, rng=5, evidence=evidence, method=method)
+    exact = pl.marginals(alarm, evidence)
+    w = df["_weight"].to_numpy() if method == "likelihood" else np.ones(n)
+    for v in ["HYPOVOLEMIA", "LVFAILURE", "INTUBATION", "CO"]:
+        codes = df[v].cat.codes.to_numpy()
+        for s, p in enumerate(exact[v].values):
+            x = (codes == s).astype(float)
+            estimate = np.dot(w, x) / w.sum()
+            if method == "gibbs":  # correlated draws: batch means over the independent chains
+                means = np.bincount(np.arange(n) % n_chains, weights=x) / per_chain
+                se = means.std(ddof=1) / np.sqrt(n_chains)
+            else:
+                se = np.sqrt(np.sum(w**2 * (x - estimate) ** 2)) / w.sum()
+            _assert_within(estimate, p, se, floor=2e-3)
