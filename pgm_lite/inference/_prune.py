@@ -60,9 +60,12 @@ def compiled(model):
 
 # -- validation at the boundary -----------------------------------------------------------------
 def _var_id(c, name):
-    i = c.index.get(name) if isinstance(name, str) else None
+    try:
+        i = c.index.get(name)
+    except TypeError:  # unhashable: certainly not a variable
+        i = None
     if i is None:
-        check_variable(name, c.index)
+        check_variable(name, c.index)  # raises, listing the valid names
     return i
 
 
