@@ -1,9 +1,8 @@
 """Expectation-maximisation for Bayesian-network parameters from data with missing values.
 
-The E-step is exact. Distinct rows are grouped by their pattern of missing variables; within a
-pattern the missing variables split into components (two are linked when some CPD mentions
-both), and given the observed values each component's posterior is independent of the others.
-A small component's joint posterior is computed for all rows of the pattern at once by
+The E-step is exact. The missing variables of a row split into components (two are linked when
+some CPD mentions both), and given the observed values each component's posterior is independent
+of the others. A small component's joint posterior is computed for all rows missing it at once by
 broadcasting the CPD tables (observed axes indexed, missing axes kept). A large one (more than
 ``MAX_COMPONENT`` joint states) goes to exact inference instead: one compiled, batched query
 (:func:`pgm_lite.compile_query`) per family, for the posterior of that family's missing variables
@@ -123,8 +122,10 @@ def _by_inference(model, comp, touching, cards, sub, weight, expected):
 class _EStep:
     """The data-dependent layout of the E-step, computed once and reused by every iteration.
 
-    Cells of families that are fully observed in a row never change, nor do the missingness
-    patterns, their components and the families touching them; only the tables do.
+    Cells of families that are fully observed in a row never change, nor do the components of
+    missing variables and the families touching them; only the tables do. Rows are grouped by
+    component, not by whole missingness pattern: a component's posterior needs only the observed
+    values of the families touching it, so rows with different patterns share one batch.
     """
 
     def __init__(self, model, families, rows, counts):
@@ -138,15 +139,24 @@ class _EStep:
             cells = fam.cells(rows[:, ok])
             self.observed_cells.append((ok, cells))
             self.observed_counts.append(np.bincount(cells, weights=counts[ok], minlength=fam.size))
-        self.patterns = []  # (row indices, [(component, touching families)])
+        small, self.large = {}, []  # component -> row-index arrays; (component, rows) to infer
         masks, inverse = np.unique(~observed, axis=1, return_inverse=True)
         inverse = inverse.reshape(-1)
         for p in range(masks.shape[1]):
             missing = np.flatnonzero(masks[:, p]).tolist()
-            if missing:
-                comps = [(comp, [(i, f) for i, f in enumerate(families) if any(j in comp for j in f.scope)])
-                         for comp in _components(families, missing)]
-                self.patterns.append((np.flatnonzero(inverse == p), comps))
+            if not missing:
+                continue
+            select = np.flatnonzero(inverse == p)
+            for comp in _components(families, missing):
+                if math.prod(self.cards[j] for j in comp) <= MAX_COMPONENT:
+                    small.setdefault(tuple(comp), []).append(select)
+                else:
+                    self.large.append((comp, self._touching(comp), select))
+        self.small = [(list(comp), self._touching(comp), np.concatenate(parts))
+                      for comp, parts in small.items()]
+
+    def _touching(self, comp):
+        return [(i, f) for i, f in enumerate(self.families) if any(j in comp for j in f.scope)]
 
     def __call__(self, model, need_counts=True):
         """Return (observed-data log-likelihood, expected counts per family or None)."""
@@ -158,15 +168,15 @@ class _EStep:
                 row_ll[ok] += np.log(table.reshape(-1)[cells])
         if not np.isfinite(row_ll).all():
             raise _zero_row(model, "some observed values have probability 0 given their observed parents")
-        for select, comps in self.patterns:
-            sub, weight, ll = self.rows[:, select], self.counts[select], row_ll[select]
-            whole = None
-            for comp, touching in comps:
-                if math.prod(self.cards[j] for j in comp) <= MAX_COMPONENT:
-                    _direct(model, comp, touching, tables, self.cards, sub, weight, expected, ll)
-                else:
-                    whole = _by_inference(model, comp, touching, self.cards, sub, weight, expected)
-            row_ll[select] = ll if whole is None else np.log(whole)
+        for comp, touching, select in self.small:
+            ll = np.zeros(len(select))
+            _direct(model, comp, touching, tables, self.cards, self.rows[:, select],
+                    self.counts[select], expected, ll)
+            row_ll[select] += ll
+        for comp, touching, select in self.large:  # P(observed) of the whole row replaces the sum
+            whole = _by_inference(model, comp, touching, self.cards, self.rows[:, select],
+                                  self.counts[select], expected)
+            row_ll[select] = np.log(whole)
         return float(np.dot(self.counts, row_ll)), expected
 
 
