@@ -110,11 +110,16 @@ def _draw(cum, rows, u, dtype):
     return (u[:, None] >= cum[rows]).sum(axis=1, dtype=dtype)
 
 
-def _forward_codes(plan, n, rng, clamp=None):
-    """Return ``(codes (d, n), weights or None)``; ``clamp`` {column: code} gives likelihood weighting."""
-    codes = np.empty((len(plan.variables), n), dtype=plan.dtype)
+def _forward_codes(plan, n, rng, clamp=None, *, steps=None, codes=None):
+    """Return ``(codes (d, n), weights or None)``; ``clamp`` {column: code} gives likelihood weighting.
+
+    ``steps`` (a parents-first subset of ``plan.steps``) and ``codes`` (already holding the
+    parents of those steps) let rejection sampling draw in two stages.
+    """
+    if codes is None:
+        codes = np.empty((len(plan.variables), n), dtype=plan.dtype)
     weights = None if clamp is None else np.ones(n)
-    for j, parents, strides, table, cum in plan.steps:
+    for j, parents, strides, table, cum in plan.steps if steps is None else steps:
         rows = _rows(codes, parents, strides, n)
         if clamp is not None and j in clamp:
             codes[j] = clamp[j]
@@ -171,7 +176,8 @@ def sample(model, n_samples, *, rng=None, evidence=None, method="forward", as_co
         ``{variable: state}`` to condition on (needs ``method`` rejection, likelihood or gibbs).
     method : {"forward", "rejection", "likelihood", "gibbs"}, optional
         ``"forward"``: ancestral sampling, no evidence. ``"rejection"``: forward samples in
-        batches, keeping those that match the evidence. ``"likelihood"``: likelihood weighting;
+        batches, keeping those that match the evidence (only the evidence and its ancestors are
+        drawn before the test; the other variables are drawn for the accepted rows). ``"likelihood"``: likelihood weighting;
         evidence variables are clamped and each row gets a weight ``_weight``. ``"gibbs"``: see
         :func:`pgm_lite.gibbs_sample` (default burn-in).
     as_codes : bool, optional
@@ -266,10 +272,20 @@ def _rejection_codes(model, plan, n, rng, clamp, evidence, max_draws):
     if max_draws is None:
         max_draws = max(10 * n, 50_000_000 // max(len(plan.variables), 1))
     max_draws = int(max_draws)
+    # stage 1 draws only the evidence and its ancestors; stage 2 completes the accepted rows
+    parents_of = {step[0]: step[1] for step in plan.steps}
+    needed_cols, stack = set(), list(clamp)
+    while stack:
+        j = stack.pop()
+        if j not in needed_cols:
+            needed_cols.add(j)
+            stack.extend(parents_of[j])
+    first = [step for step in plan.steps if step[0] in needed_cols]
+    rest = [step for step in plan.steps if step[0] not in needed_cols]
     kept, n_kept, drawn = [], 0, 0
     batch = min(max(n, 1000), max_draws)
     while True:
-        codes, _ = _forward_codes(plan, batch, rng)
+        codes, _ = _forward_codes(plan, batch, rng, steps=first)
         drawn += batch
         match = np.ones(batch, dtype=bool)
         for j, c in clamp.items():
@@ -298,7 +314,8 @@ def _rejection_codes(model, plan, n, rng, clamp, evidence, max_draws):
                 f"than max_draws={max_draws:,}; use method='likelihood' (likelihood weighting) or 'gibbs'"
             )
         batch = int(min(max(needed * 1.1 + 100, 1000), max_draws - drawn, 2_000_000))
-    return np.concatenate(kept, axis=1)[:, :n]
+    codes = np.ascontiguousarray(np.concatenate(kept, axis=1)[:, :n])
+    return _forward_codes(plan, n, rng, steps=rest, codes=codes)[0]
 
 
 def approximate_query(model, variables, evidence=None, *, method="likelihood", n_samples=100_000,

@@ -115,6 +115,7 @@ def test_sampling_the_alarm_example_recovers_a_cpd():
 CASES = [
     ("asia", ["lung"], {"xray": "yes", "smoke": "no"}),
     ("asia", ["tub", "bronc"], {"dysp": "yes"}),
+    ("asia", ["dysp", "xray"], {"lung": "yes"}),  # descendants: drawn after the rejection test
     ("collider", ["A"], {"C": "1", "B": "1"}),
     ("random0", ["X0", "X3"], {"X5": "s1"}),
     ("chain", ["X1"], {"X5": "2"}),
