@@ -41,7 +41,7 @@ def _assert_within(estimate, exact, se, k=5.0, floor=1e-12):
 @pytest.mark.parametrize("name", NETWORKS)
 def test_forward_marginals_and_pairs_within_5_se(name):
     model = NETWORKS[name]()
-    n = 100_000
+    n = 120_000  # two chunks
     df = pl.sample(model, n, rng=11)
     joint = brute_force_joint(model)
     for size in (1, 2):
@@ -153,11 +153,12 @@ def test_likelihood_weighting_posterior_within_5_se(name, query, evidence):
 
 
 def test_likelihood_weights_are_evidence_likelihoods(collider):
-    df = pl.sample(collider, 200, rng=0, evidence={"C": "1"}, method="likelihood")
+    n = 230_000  # three chunks
+    df = pl.sample(collider, n, rng=0, evidence={"C": "1"}, method="likelihood")
     table = collider.cpd("C").table
     expected = table[df["A"].cat.codes, df["B"].cat.codes, 1]
     np.testing.assert_allclose(df["_weight"], expected)
-    codes, weights = pl.sample(collider, 200, rng=0, evidence={"C": "1"}, method="likelihood",
+    codes, weights = pl.sample(collider, n, rng=0, evidence={"C": "1"}, method="likelihood",
                                as_codes=True)
     np.testing.assert_allclose(weights, expected)
     assert (codes[:, 2] == 1).all()
