@@ -55,13 +55,22 @@ def _weight(v, adj, cards):
     return math.prod(cards[u] for u in adj[v]) * cards[v]
 
 
-#: Registry of elimination heuristics: name -> (score function, whether fill edges change
-#: the scores of the neighbours' neighbours).
+def _one(a, b, cards):
+    return 1
+
+
+def _product(a, b, cards):
+    return cards[a] * cards[b]
+
+
+#: Registry of elimination heuristics: name -> (score function, fill-edge weight or None).
+#: The weight says how much a new fill edge a-b lowers the score of a common neighbour of a
+#: and b (fill-based scores); None when fill edges elsewhere leave a score unchanged.
 ORDERINGS = {
-    "min-degree": (_degree, False),
-    "min-fill": (_fill, True),
-    "weighted-min-fill": (_weighted_fill, True),
-    "min-weight": (_weight, False),
+    "min-degree": (_degree, None),
+    "min-fill": (_fill, _one),
+    "weighted-min-fill": (_weighted_fill, _product),
+    "min-weight": (_weight, None),
 }
 
 
@@ -80,7 +89,7 @@ def _greedy_order(adj, cards, candidates, heuristic, rank=None):
     Returns ``(order, cliques)`` where ``cliques[i]`` is the eliminated variable plus its
     neighbours at that time (the scope of the factor the step builds, before summing).
     """
-    score, spreads = _check_heuristic(heuristic)
+    score, edge_weight = _check_heuristic(heuristic)
     candidates = list(candidates)
     rank = rank or {v: i for i, v in enumerate(candidates)}
     todo = set(candidates)
@@ -96,7 +105,7 @@ def _greedy_order(adj, cards, candidates, heuristic, rank=None):
         nbrs = adj.pop(v)
         order.append(v)
         cliques.append((v, *nbrs))
-        fill = []
+        fill, done = [], set()
         for a in nbrs:
             near = adj[a]
             near.discard(v)
@@ -104,18 +113,20 @@ def _greedy_order(adj, cards, candidates, heuristic, rank=None):
             new.discard(a)
             if new:
                 near |= new
-                fill.extend((a, b) for b in new)
-        affected = set(nbrs)
-        if spreads:
-            # a fill edge a-b changes the score of every common neighbour of a and b
+                fill.extend((a, b) for b in new if b not in done)  # each edge once
+            done.add(a)
+        changed = {u: score(u, adj, cards) for u in nbrs if u in todo}
+        if edge_weight is not None:
+            # a fill edge a-b is one missing pair less for every other common neighbour of a, b
             for a, b in fill:
-                affected |= adj[a] & adj[b]
-        for u in affected:
-            if u in todo:
-                new = score(u, adj, cards)
-                if new != current[u]:
-                    current[u] = new
-                    heapq.heappush(heap, (new, rank[u], u))
+                w = edge_weight(a, b, cards)
+                for u in adj[a] & adj[b]:
+                    if u not in nbrs and u in todo:
+                        changed[u] = changed.get(u, current[u]) - w
+        for u, new in changed.items():
+            if new != current[u]:
+                current[u] = new
+                heapq.heappush(heap, (new, rank[u], u))
     return order, cliques
 
 
