@@ -88,8 +88,8 @@ class JunctionTree:
                 f"variables ({sizes[big]:.3g} entries): {list(self.cliques[big][:12])}. Try another "
                 "elimination_order, pl.query for a few variables, or sampling (pl.approximate_query)"
             )
-        self._home = [min((i for i, s in enumerate(sets) if set(scope) <= s), key=sizes.__getitem__)
-                      for scope in c.scopes]
+        self._candidates = [[i for i, s in enumerate(sets) if set(scope) <= s] for scope in c.scopes]
+        self._sizes = sizes
 
     def separator(self, i, j):
         """Return the variables shared by cliques ``i`` and ``j`` (in clique ``i``'s order)."""
@@ -193,9 +193,21 @@ class _CalibrationPlan:
         scopes = [tuple(v for v in s if v not in observed) for s in jt._sets]
         self.scopes = scopes
         n = len(scopes)
+        # root each tree at a clique holding observed variables (Bayesian networks: their
+        # CPDs then sit near the root, and more subtrees send messages that are exactly one)
+        first = [min(jt._candidates[v], key=lambda i: (jt._sizes[i], i)) for v in evidence_ids
+                 if c.is_bn]
+        self._root_forest(jt, n, first)
+        # each factor goes to the shallowest clique holding its scope (then the smallest), so
+        # that as many subtrees as possible hold only the CPDs of their own variables
+        depth = [0] * n
+        for k in self.preorder:
+            if self.parent[k] is not None:
+                depth[k] = depth[self.parent[k]] + 1
+        homes = [min(cands, key=lambda i: (depth[i], jt._sizes[i], i)) for cands in jt._candidates]
         # factor inputs per clique: (table, template, slots, reduced scope)
         self.inputs = [[] for _ in range(n)]
-        for f, home in enumerate(jt._home):
+        for f, home in enumerate(homes):
             scope = c.scopes[f]
             ev = [(a, position[v]) for a, v in enumerate(scope) if v in position]
             template = [slice(None)] * len(scope) if ev else None
@@ -206,14 +218,51 @@ class _CalibrationPlan:
                 if v not in covered:
                     self.inputs[k].append((np.ones(c.cards[v]), None, [], (v,)))
         self.psi_subs = [_subscripts([i[3] for i in self.inputs[k]], scopes[k]) for k in range(n)]
+        self.sep = [None if self.parent[k] is None else
+                    tuple(v for v in scopes[k] if v in set(scopes[self.parent[k]])) for k in range(n)]
+        # unit[k]: the upward message of k is exactly one (Bayesian networks): its subtree holds
+        # only CPDs of unobserved variables that live in the subtree alone, which sum to one
+        self.unit = [False] * n
+        if c.is_bn:
+            held = [[] for _ in range(n)]
+            for f, home in enumerate(homes):
+                held[home].append(f)
+            for k in reversed(self.preorder):
+                p = self.parent[k]
+                if p is None:
+                    continue
+                shared = set(jt._sets[k]) & set(jt._sets[p])
+                self.unit[k] = all(self.unit[m] for m in self.children[k]) and all(
+                    f not in observed and f not in shared for f in held[k])
+        self.kids = [[m for m in self.children[k] if not self.unit[m]] for k in range(n)]
+        self.up_subs = [None if self.sep[k] is None else
+                        _subscripts([scopes[k], *(self.sep[m] for m in self.kids[k])], self.sep[k])
+                        for k in range(n)]
+        self.belief_subs = [
+            _subscripts([scopes[k], *([self.sep[k]] if self.sep[k] is not None else []),
+                         *(self.sep[m] for m in self.kids[k])], scopes[k])
+            for k in range(n)
+        ]
+        self.down_subs = [None if self.sep[k] is None else
+                          _subscripts([scopes[self.parent[k]]], self.sep[k]) for k in range(n)]
+        size = lambda s: math.prod(c.cards[v] for v in s)  # noqa: E731
+        self.home = {}
+        for k, scope in enumerate(scopes):
+            for v in scope:
+                if v not in self.home or size(scope) < size(scopes[self.home[v]]):
+                    self.home[v] = k
+        self.marg_subs = {v: _subscripts([scopes[k]], (v,)) for v, k in self.home.items()}
+        self.fixed = None
+
+    def _root_forest(self, jt, n, first=()):
+        """Root every tree at its first clique in ``first``, else its lowest index."""
         adj = {k: [] for k in range(n)}
         for i, j in jt.edges:
             adj[i].append(j)
             adj[j].append(i)
-        # rooted forest: preorder from the lowest index of each tree
         self.parent, self.preorder = [None] * n, []
         seen = set()
-        for root in range(n):
+        for root in [*first, *range(n)]:
             if root in seen:
                 continue
             seen.add(root)
@@ -231,26 +280,6 @@ class _CalibrationPlan:
             if self.parent[k] is not None:
                 self.children[self.parent[k]].append(k)
         self.roots = [k for k in self.preorder if self.parent[k] is None]
-        self.sep = [None if self.parent[k] is None else
-                    tuple(v for v in scopes[k] if v in set(scopes[self.parent[k]])) for k in range(n)]
-        self.up_subs = [None if self.sep[k] is None else
-                        _subscripts([scopes[k], *(self.sep[m] for m in self.children[k])], self.sep[k])
-                        for k in range(n)]
-        self.belief_subs = [
-            _subscripts([scopes[k], *([self.sep[k]] if self.sep[k] is not None else []),
-                         *(self.sep[m] for m in self.children[k])], scopes[k])
-            for k in range(n)
-        ]
-        self.down_subs = [None if self.sep[k] is None else
-                          _subscripts([scopes[self.parent[k]]], self.sep[k]) for k in range(n)]
-        size = lambda s: math.prod(c.cards[v] for v in s)  # noqa: E731
-        self.home = {}
-        for k, scope in enumerate(scopes):
-            for v in scope:
-                if v not in self.home or size(scope) < size(scopes[self.home[v]]):
-                    self.home[v] = k
-        self.marg_subs = {v: _subscripts([scopes[k]], (v,)) for v, k in self.home.items()}
-        self.fixed = None
 
     def _potentials(self, codes):
         if self.fixed is None:  # clique tables that hold no evidence are built once
@@ -278,8 +307,8 @@ class _CalibrationPlan:
     def _collect(self, psi):
         up = [None] * len(psi)
         for k in reversed(self.preorder):
-            if self.parent[k] is not None:
-                up[k] = np.einsum(self.up_subs[k], psi[k], *(up[m] for m in self.children[k]))
+            if self.parent[k] is not None and not self.unit[k]:
+                up[k] = np.einsum(self.up_subs[k], psi[k], *(up[m] for m in self.kids[k]))
         return up
 
     def mass(self, codes):
@@ -287,7 +316,7 @@ class _CalibrationPlan:
         up = self._collect(psi)
         total = 1.0
         for r in self.roots:
-            total *= float(np.einsum(self.belief_subs[r], psi[r], *(up[m] for m in self.children[r])).sum())
+            total *= float(np.einsum(self.belief_subs[r], psi[r], *(up[m] for m in self.kids[r])).sum())
         return total
 
     def run(self, codes, wanted):
@@ -309,7 +338,7 @@ class _CalibrationPlan:
             if k not in visit:
                 continue
             extra = [] if down[k] is None else [down[k]]
-            belief = np.einsum(self.belief_subs[k], psi[k], *extra, *(up[m] for m in self.children[k]))
+            belief = np.einsum(self.belief_subs[k], psi[k], *extra, *(up[m] for m in self.kids[k]))
             if self.parent[k] is None:
                 total = belief.sum()
                 if not total > 0:
@@ -321,6 +350,9 @@ class _CalibrationPlan:
                 if m not in visit:
                     continue
                 sep = np.einsum(self.down_subs[m], belief)
+                if self.unit[m]:
+                    down[m] = sep
+                    continue
                 with np.errstate(divide="ignore", invalid="ignore"):
                     down[m] = np.where(up[m] == 0, 0.0, sep / up[m])
         out = {}
