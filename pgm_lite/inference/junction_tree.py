@@ -28,6 +28,8 @@ from ._prune import (
 
 __all__ = ["JunctionTree", "marginals"]
 
+SS_MAX_OUTPUTS = 2  # cliques with at most this many outputs skip building their belief table
+
 
 class JunctionTree:
     """A junction tree of a model, reusable for any evidence.
@@ -252,6 +254,20 @@ class _CalibrationPlan:
                 if v not in self.home or size(scope) < size(scopes[self.home[v]]):
                     self.home[v] = k
         self.marg_subs = {v: _subscripts([scopes[k]], (v,)) for v, k in self.home.items()}
+        # Shafer-Shenoy outputs straight from psi and the messages (no belief table is built):
+        # cheaper for cliques that only pass one or two messages or marginals on
+        inflow = [[scopes[k], *([self.sep[k]] if self.sep[k] is not None else [])] for k in range(n)]
+        self.ss_down = {}
+        for m in range(n):
+            p = self.parent[m]
+            if p is not None:
+                others = [x for x in self.kids[p] if x != m]
+                self.ss_down[m] = (others, _subscripts([*inflow[p], *(self.sep[x] for x in others)],
+                                                       self.sep[m]))
+        self.ss_marg = {v: _subscripts([*inflow[k], *(self.sep[x] for x in self.kids[k])], (v,))
+                        for v, k in self.home.items()}
+        self.ss_total = {r: _subscripts([*inflow[r], *(self.sep[x] for x in self.kids[r])], ())
+                         for r in self.roots}
         self.fixed = None
 
     def _root_forest(self, jt, n, first=()):
@@ -338,6 +354,10 @@ class _CalibrationPlan:
             if k not in visit:
                 continue
             extra = [] if down[k] is None else [down[k]]
+            targets = [m for m in self.children[k] if m in visit]
+            if len(need.get(k, ())) + len(targets) <= SS_MAX_OUTPUTS:
+                self._pass_on(k, psi[k], extra, up, down, need.get(k, ()), targets, results, codes)
+                continue
             belief = np.einsum(self.belief_subs[k], psi[k], *extra, *(up[m] for m in self.kids[k]))
             if self.parent[k] is None:
                 total = belief.sum()
@@ -355,6 +375,26 @@ class _CalibrationPlan:
                     continue
                 with np.errstate(divide="ignore", invalid="ignore"):
                     down[m] = np.where(up[m] == 0, 0.0, sep / up[m])
+        return self._named(results, wanted, codes)
+
+    def _pass_on(self, k, psi, extra, up, down, homes, targets, results, codes):
+        """Shafer-Shenoy step at clique ``k``: its marginals and downward messages."""
+        ups = [up[m] for m in self.kids[k]]
+        for v in homes:
+            values = np.einsum(self.ss_marg[v], psi, *extra, *ups)
+            total = values.sum()
+            if self.parent[k] is None and not total > 0:
+                raise zero_evidence(self.c, self.evidence_ids, codes)
+            results[v] = values / total
+        if self.parent[k] is None and not homes:
+            if not float(np.einsum(self.ss_total[k], psi, *extra, *ups)) > 0:
+                raise zero_evidence(self.c, self.evidence_ids, codes)
+        for m in targets:
+            others, subscripts = self.ss_down[m]
+            down[m] = np.einsum(subscripts, psi, *extra, *(up[x] for x in others))
+
+    def _named(self, results, wanted, codes):
+        c = self.c
         out = {}
         observed = dict(zip(self.evidence_ids, codes))
         for v in wanted:
