@@ -20,6 +20,7 @@ from .exceptions import PGMError
 __all__ = ["fit", "log_likelihood"]
 
 FIT_METHODS = ("mle", "bayes")
+_GROUP_CELLS = 4096  # families counted in one bincount while the product of their sizes fits
 PRIORS = ("dirichlet", "bdeu")
 
 
@@ -64,12 +65,40 @@ def _families(model):
 
 
 def _count_all(families, codes, weights=None):
-    """Count every family; big tables are split over a few threads (numpy releases the GIL)."""
-    workers = min(4, os.cpu_count() or 1)
-    if workers == 1 or codes.shape[1] * len(families) < 4_000_000:
-        return [f.counts(codes, weights) for f in families]
-    with ThreadPoolExecutor(workers) as pool:
-        return list(pool.map(lambda f: f.counts(codes, weights), families))
+    """Count the cells of every family.
+
+    Small families are counted together: their cell indices combine into one index over the
+    product of their sizes (at most ``_GROUP_CELLS``), so one ``np.bincount`` pass serves several
+    families and each one's counts are a marginal of the joint counts.
+    """
+    groups, current, size = [], [], 1
+    for i in sorted(range(len(families)), key=lambda i: families[i].size):
+        if current and size * families[i].size > _GROUP_CELLS:
+            groups.append(current)
+            current, size = [], 1
+        current.append(i)
+        size *= families[i].size
+    if current:
+        groups.append(current)
+
+    def count(group):
+        fams = [families[i] for i in group]
+        if len(fams) == 1:
+            return [fams[0].counts(codes, weights)]
+        index = fams[0].cells(codes).astype(np.intp)
+        for f in fams[1:]:
+            index *= f.size
+            index += f.cells(codes)
+        shape = [f.size for f in fams]
+        joint = np.bincount(index, weights=weights, minlength=math.prod(shape)).reshape(shape)
+        axes = range(len(fams))
+        return [joint.sum(axis=tuple(b for b in axes if b != a)).astype(float) for a in axes]
+
+    counts = [None] * len(families)
+    for group, result in zip(groups, map(count, groups)):
+        for i, c in zip(group, result):
+            counts[i] = c
+    return counts
 
 
 def _check_fit_options(method, pseudo_count, prior):
@@ -129,10 +158,13 @@ def _encode_frame(model, data, allow_missing):
     def encode(j):
         return _encode_column(model.states(variables[j]), data[variables[j]], codes[j], allow_missing)
 
+    import pandas as pd
+
     workers = min(4, os.cpu_count() or 1)
-    if workers == 1 or codes.size < 4_000_000:
+    text = any(not isinstance(data[v].dtype, pd.CategoricalDtype) for v in variables)
+    if workers == 1 or codes.size < 4_000_000 or not text:
         ok = [encode(j) for j in range(len(variables))]
-    else:  # hashing strings and gathering codes release the GIL for long stretches
+    else:  # hashing strings releases the GIL for long stretches
         with ThreadPoolExecutor(workers) as pool:
             ok = list(pool.map(encode, range(len(variables))))
     return codes if all(ok) else None
