@@ -22,9 +22,47 @@ _MAX_PLANS = 512
 
 
 class Plan:
-    """A cached query plan: the query's piece plus the pieces that only scale P(evidence)."""
+    """A cached query plan: the query's piece plus the pieces that only scale P(evidence).
 
-    __slots__ = ("main", "sides", "query_ids", "evidence_ids", "relevant", "subplans")
+    For a posterior the other pieces matter only if their total is zero (impossible evidence).
+    In a Bayesian network such a piece is the CPDs of its unobserved variables, which sum to
+    one, times the CPDs of its observed ones: if the latter are positive at the observed states
+    (``guards``, checked per call) the total is positive and the piece is skipped; otherwise
+    its subplan is built (once) and run.
+    """
+
+    __slots__ = ("main", "sides", "checks", "query_ids", "evidence_ids", "relevant", "subplans",
+                 "order_key")
+
+
+class _Check:
+    __slots__ = ("factors", "guards", "sp")
+
+
+def _guard_inputs(c, factor_ids, evidence_ids):
+    position = {v: j for j, v in enumerate(evidence_ids)}
+    guards = []
+    for f in factor_ids:
+        if f in position:  # the CPD of an observed variable
+            scope = c.scopes[f]
+            slots = [(a, position[v]) for a, v in enumerate(scope) if v in position]
+            guards.append((c.tables[f], [slice(None)] * len(scope), slots))
+    return guards
+
+
+def _may_be_zero(c, plan, check, codes):
+    if check.guards is not None:
+        for table, template, slots in check.guards:
+            index = template.copy()
+            for axis, j in slots:
+                index[axis] = codes[j]
+            if not (table[tuple(index)] > 0).all():
+                break
+        else:
+            return False
+    if check.sp is None:
+        check.sp = build_subplan(c, check.factors, plan.evidence_ids, (), plan.order_key)
+    return True
 
 
 def get_plan(c, query_ids, evidence_ids, order_key, *, need_value=False):
@@ -36,8 +74,17 @@ def get_plan(c, query_ids, evidence_ids, order_key, *, need_value=False):
     main, sides, relevant = prune(c, query_ids, evidence_ids, need_value=need_value)
     plan = Plan()
     plan.query_ids, plan.evidence_ids, plan.relevant = query_ids, evidence_ids, relevant
+    plan.order_key = order_key
     plan.main = build_subplan(c, main, evidence_ids, query_ids, order_key) if query_ids else None
-    plan.sides = [build_subplan(c, piece, evidence_ids, (), order_key) for piece in sides]
+    plan.sides, plan.checks = [], []
+    for piece in sides:
+        if need_value:
+            plan.sides.append(build_subplan(c, piece, evidence_ids, (), order_key))
+            continue
+        check = _Check()
+        check.factors, check.sp = piece, None
+        check.guards = _guard_inputs(c, piece, evidence_ids) if c.is_bn else None
+        plan.checks.append(check)
     plan.subplans = [sp for sp in (plan.main, *plan.sides) if sp is not None]
     if len(c.plans) >= _MAX_PLANS:
         c.plans.clear()
@@ -93,9 +140,11 @@ def query(model, variables, evidence=None, *, elimination_order="min-fill",
     evidence_ids, codes = evidence_codes(c, evidence, query_ids)
     plan = get_plan(c, query_ids, evidence_ids, elimination_key(c, elimination_order))
     check_memory(c, plan.subplans, max_memory)
-    for sp in plan.sides:
-        if not run(sp, codes) > 0:
-            raise zero_evidence(c, evidence_ids, codes)
+    for check in plan.checks:
+        if _may_be_zero(c, plan, check, codes):
+            check_memory(c, [check.sp], max_memory)
+            if not run(check.sp, codes) > 0:
+                raise zero_evidence(c, evidence_ids, codes)
     values = run(plan.main, codes)
     total = values.sum()
     if not total > 0:
