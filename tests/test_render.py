@@ -404,9 +404,11 @@ def test_factor_html_for_jupyter():
 
 # -- Jupyter, saving and a missing dot -------------------------------------------------------------
 def test_models_display_as_svg_in_jupyter(asia, ising4):
-    for model in (asia, ising4):
+    for model in (asia, ising4, pl.JunctionTree(asia)):
         bundle = model._repr_mimebundle_()
         assert "<svg" in bundle["image/svg+xml"]
+    tree_svg = pl.JunctionTree(asia)._repr_mimebundle_()["image/svg+xml"]
+    assert "either" in tree_svg and "bronc" in tree_svg
 
 
 def test_missing_dot_gives_one_install_line(asia, monkeypatch, tmp_path):

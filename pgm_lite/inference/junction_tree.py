@@ -104,6 +104,12 @@ class JunctionTree:
         width = max((len(s) for s in self.cliques), default=1) - 1
         return f"<JunctionTree {len(self.cliques)} cliques, width {width}>"
 
+    def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
+        """Jupyter display: the tree drawn by :func:`pgm_lite.render_junction_tree`."""
+        from ..render import render_junction_tree
+
+        return render_junction_tree(self)._repr_mimebundle_(include=include, exclude=exclude, **kwargs)
+
     def _check_current(self):
         if self.model._version != self._version:
             raise PGMError("the model changed after this junction tree was built; build a new one")
