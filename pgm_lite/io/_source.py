@@ -60,6 +60,15 @@ def read_text(path_or_file):
     return text, name
 
 
+def is_float(token):
+    """Whether ``float(token)`` succeeds (used to point at the first bad number in a table)."""
+    try:
+        float(token)
+    except ValueError:
+        return False
+    return True
+
+
 def locate(text, offset):
     r"""Return the 1-based ``(line, column)`` of character ``offset`` in ``text``.
 

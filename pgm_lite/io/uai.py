@@ -19,7 +19,7 @@ from ..exceptions import ParseError
 from ..factor import DiscreteFactor, default_state_names
 from ..markov_network import MarkovNetwork
 from ._assemble import ATOL, assemble_network
-from ._source import locate, open_text_for_writing, read_text
+from ._source import is_float, locate, open_text_for_writing, read_text
 
 __all__ = ["read_uai", "write_uai"]
 
@@ -58,20 +58,12 @@ class _Tokens:
         try:
             values = list(map(float, chunk))
         except ValueError:
-            bad = next(j for j, t in enumerate(chunk) if not _is_float(t))
+            bad = next(j for j, t in enumerate(chunk) if not is_float(t))
             raise self.error(start + bad, f"found {chunk[bad]!r}, expected a number ({what})") from None
         if len(values) < count:
             raise self.error(end, f"found end of file after {len(values)} numbers, expected {count} ({what})")
         self.i = end
         return values
-
-
-def _is_float(token):
-    try:
-        float(token)
-    except ValueError:
-        return False
-    return True
 
 
 def read_uai(path_or_file, *, variables=None, atol=ATOL):

@@ -12,7 +12,7 @@ from xml.sax.saxutils import escape
 from ..bayesian_network import BayesianNetwork
 from ..exceptions import ParseError
 from ._assemble import assemble_network
-from ._source import open_text_for_writing, read_text
+from ._source import is_float, open_text_for_writing, read_text
 
 __all__ = ["read_xmlbif", "write_xmlbif"]
 
@@ -105,20 +105,12 @@ def _parse(root, name):
         try:
             values = list(map(float, tokens))
         except ValueError:
-            bad = next(t for t in tokens if not _is_float(t))
+            bad = next(t for t in tokens if not is_float(t))
             raise error(table.where, f"found {bad!r} in the table of {child!r}, expected a probability") from None
         blocks[child] = ([g.content() for g in given], [g.where for g in given], definition.where, values)
     if not variables:
         raise error(network.where, "found no <VARIABLE> in <NETWORK>, expected at least one")
     return assemble_network(variables, blocks, error, block="definition")
-
-
-def _is_float(token):
-    try:
-        float(token)
-    except ValueError:
-        return False
-    return True
 
 
 def read_xmlbif(path_or_file):
