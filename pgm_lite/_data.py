@@ -78,6 +78,24 @@ def encode_table(model, data, *, variables=None, allow_missing=False):
     return array.astype(np.int64, copy=False)
 
 
+def label_codes(names, column):
+    """Codes of a Categorical / string column: state index, -1 where missing, -2 for unknown labels.
+
+    Each distinct label is looked up once (``pandas.factorize``), so long columns cost one hash
+    per cell; a Categorical column whose categories are the states in order is returned as is.
+    """
+    import pandas as pd
+
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        raw, labels = column.cat.codes.to_numpy(), column.cat.categories
+    else:
+        raw, labels = pd.factorize(column.to_numpy(dtype=object))  # NaN / None -> -1
+    lookup = pd.Index(list(names)).get_indexer([x if isinstance(x, str) else str(x) for x in labels])
+    if len(lookup) == len(names) and (lookup == np.arange(len(names))).all():
+        return raw
+    return np.append(np.where(lookup < 0, -2, lookup), -1)[raw]
+
+
 def _encode_column(variable, names, column, allow_missing):
     import pandas as pd
 
@@ -89,9 +107,10 @@ def _encode_column(variable, names, column, allow_missing):
             f"column {variable!r} has {int(missing.sum())} missing value(s); "
             "use pl.fit_em for data with missing values"
         )
-    values = column.to_numpy()
-    present = values[~missing]
-    if pd.api.types.is_numeric_dtype(column.dtype) and not pd.api.types.is_bool_dtype(column.dtype):
+    dtype = column.dtype
+    if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+        values = column.to_numpy()
+        present = values[~missing]
         codes = np.full(len(values), -1, dtype=np.int64)
         as_int = present.astype(np.int64)
         if not np.array_equal(as_int, present) or (as_int < 0).any() or (as_int >= len(names)).any():
@@ -102,18 +121,10 @@ def _encode_column(variable, names, column, allow_missing):
             )
         codes[~missing] = as_int
         return codes
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        # Categorical columns (e.g. from pl.sample): map the few categories, then take the codes.
-        lookup = pd.Index(list(names)).get_indexer([str(c) for c in column.cat.categories])
-        raw = column.cat.codes.to_numpy()
-        codes = np.where(raw < 0, -1, lookup[raw]).astype(np.int64)
-    else:
-        text = pd.Series(values, dtype=object).where(~missing, None)
-        text = text.map(lambda x: x if x is None or isinstance(x, str) else str(x))
-        codes = pd.Index(list(names)).get_indexer(text).astype(np.int64)
-    unknown = (codes < 0) & ~missing
+    codes = label_codes(names, column).astype(np.int64)
+    unknown = codes == -2
     if unknown.any():
-        bad = values[np.argmax(unknown)]
+        bad = column.iloc[int(np.argmax(unknown))]
         raise VariableNotFoundError(
             f"column {variable!r} has unknown state {bad!r}; choose from {list(names)}"
         )

@@ -498,11 +498,13 @@ def _guard_joint(model, max_entries):
 def _log_prob_codes(model, codes):
     """Vectorised log P(row) for an (n, d) array of codes in ``model.variables`` order."""
     column = {v: i for i, v in enumerate(model._states)}
+    by_variable = np.ascontiguousarray(codes.T)       # one contiguous row of codes per variable
     total = np.zeros(codes.shape[0])
     with np.errstate(divide="ignore"):
         for v, cpd in model._cpds.items():
-            index = tuple(codes[:, column[p]] for p in cpd.parents) + (codes[:, column[v]],)
-            total += np.log(cpd.table[index])
+            index = np.ravel_multi_index([by_variable[column[u]] for u in (*cpd.parents, v)],
+                                         cpd.table.shape)
+            total += np.log(cpd.table).ravel()[index]  # log of the small table, then one gather
     return total
 
 

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from ._checks import format_choices
-from ._data import encode_table
+from ._data import encode_table, label_codes
 from .exceptions import PGMError
 
 __all__ = ["fit", "log_likelihood"]
@@ -174,19 +174,14 @@ def _encode_column(states, column, out, allow_missing):
     """Write the codes of one column into ``out``; return False if encode_table must judge it."""
     import pandas as pd
 
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        raw, labels = column.cat.codes.to_numpy(), column.cat.categories
-    elif column.dtype == object or pd.api.types.is_string_dtype(column.dtype):
-        raw, labels = pd.factorize(column.to_numpy(dtype=object))  # each value hashed once; NaN -> -1
-    else:
+    dtype = column.dtype
+    if not (isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_object_dtype(dtype)
+            or pd.api.types.is_string_dtype(dtype)):
         return False
-    lookup = pd.Index(states).get_indexer([x if isinstance(x, str) else str(x) for x in labels])
-    if (lookup < 0).any():
+    codes = label_codes(states, column)
+    if (codes == -2).any():
         return False
-    if len(lookup) == len(states) and (lookup == np.arange(len(lookup))).all():
-        out[:] = raw  # categories already in state order (e.g. from pl.sample)
-    else:
-        out[:] = np.append(lookup, -1)[raw]  # raw code -1 (missing) picks the appended -1
+    out[:] = codes
     missing = out < 0
     return not (missing.any() and (not allow_missing or missing.all()))
 
