@@ -22,11 +22,9 @@ Run from the repository root::
 from __future__ import annotations
 
 import argparse
-import gc
 import os
 import platform
 import sys
-import time
 import warnings
 from functools import partial
 from pathlib import Path
@@ -36,20 +34,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from _timing import best_time  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
+
 import pgm_lite as pl  # noqa: E402
 
 warnings.filterwarnings("ignore")
-
-
-def best_time(fn, repeat):
-    """Best wall time of ``repeat`` calls (garbage collected in between); return (seconds, result)."""
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        gc.collect()
-        start = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, result
 
 
 def to_pgmpy(bn):
