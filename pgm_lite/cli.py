@@ -113,7 +113,7 @@ def _sample_output_kind(path):
 
         if importlib.util.find_spec("pyarrow") is None:
             raise PGMError(
-                f"writing {path!r} needs pyarrow, which is not installed (pip install pyarrow); "
+                f"writing {path!r} needs pyarrow, which is not installed (pip install 'pgm_lite[parquet]'); "
                 "or write a .csv file instead"
             )
         return "parquet"
