@@ -89,7 +89,7 @@ def test_sample_parquet_needs_pyarrow(capsys, monkeypatch, tmp_path):
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
     code, out, err = run(capsys, "sample", "asia", "-n", "5", "-o", str(tmp_path / "s.parquet"))
     assert code == 2 and out == ""
-    assert err.count("\n") == 1 and "needs pyarrow, which is not installed (pip install pyarrow)" in err
+    assert err.count("\n") == 1 and "needs pyarrow, which is not installed (pip install 'pgm_lite[parquet]')" in err
 
 
 def test_sample_parquet_when_pyarrow_exists(capsys, monkeypatch, tmp_path):
