@@ -110,3 +110,18 @@ def test_incremental_scores_match_recomputing_everything(heuristic):
     for seed in range(8):
         bn = random_network(20, max_parents=3, max_cardinality=4, rng=seed)
         assert pl.elimination_order(bn, heuristic) == _reference_greedy(bn, heuristic)
+
+
+def test_query_planner_min_fill_matches_the_registry_order():
+    from pgm_lite.elimination import _greedy_order
+    from pgm_lite.inference._plan import _min_fill
+
+    for seed in range(12):
+        bn = random_network(25, max_parents=3, max_cardinality=3, rng=seed)
+        graph = interaction_graph(bn)
+        ids = {v: i for i, v in enumerate(bn.variables)}
+        adj = {ids[v]: {ids[u] for u in graph[v]} for v in graph}
+        keep = set(range(0, 25, 4))  # some variables stay (the query)
+        todo = sorted(set(adj) - keep)
+        expected = _greedy_order({v: set(a) for v, a in adj.items()}, {}, todo, "min-fill")[0]
+        assert _min_fill({v: set(a) for v, a in adj.items()}, todo) == expected

@@ -272,3 +272,22 @@ def test_pairwise_paths_and_step_fusion_give_the_same_answer(monkeypatch):
         assert np.abs(got.values - expected).max() < TOL
         assignment, p = pl.map_query(fresh, ["X0", "X7"], evidence)
         assert abs(p - expected.max()) < TOL
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_single_posteriors_with_much_evidence_match_brute_force(seed):
+    # many observed variables split the network into pieces the query does not need: the
+    # fast pruning must still refuse impossible evidence and answer the rest exactly
+    bn = random_network(10, max_parents=2, max_cardinality=3, rng=seed, zero_fraction=0.4)
+    joint = brute_force_joint(bn)
+    rng = np.random.default_rng(seed)
+    for _ in range(12):
+        query, evidence = _random_case(bn, rng, n_query=1, n_evidence=int(rng.integers(1, 6)))
+        expected, _ = _posterior(joint, query, evidence)
+        if expected is None:
+            with pytest.raises(pl.ZeroEvidenceError, match="probability zero"):
+                pl.query(bn, query, evidence)
+            continue
+        assert np.abs(pl.query(bn, query, evidence).values - expected).max() < TOL
+        ex = pl.explain_query(bn, query, evidence)  # steps are simulated on demand
+        assert set(ex.order) | set(query) | set(evidence) | set(ex.pruned) == set(bn.variables)

@@ -7,6 +7,7 @@ call ever sees more labels than the variables of one step.
 
 from __future__ import annotations
 
+import heapq
 import math
 import string
 
@@ -40,19 +41,17 @@ class SubPlan:
     """
 
     __slots__ = ("inputs", "input_scopes", "steps", "program", "final", "out", "largest", "largest_scope",
-                 "factor_ids", "batch")
+                 "factor_ids", "batch", "order_key", "kinds")
 
 
 def _subscripts(scopes, out):
-    letters = {}
-    for scope in (*scopes, out):
-        for v in scope:
-            if v not in letters:
-                letters[v] = _LETTERS[len(letters)] if len(letters) < len(_LETTERS) else None
-    if None in letters.values():
+    used = dict.fromkeys([v for s in scopes for v in s])
+    used.update(dict.fromkeys(out))
+    if len(used) > len(_LETTERS):
         return None  # more than 52 variables in one step: the memory guard refuses it first
-    inputs = ",".join("".join(letters[v] for v in s) for s in scopes)
-    return f"{inputs}->{''.join(letters[v] for v in out)}"
+    letters = dict(zip(used, _LETTERS))
+    inputs = ",".join(["".join([letters[v] for v in s]) for s in scopes])
+    return inputs + "->" + "".join([letters[v] for v in out])
 
 
 def build_subplan(c, factor_ids, evidence_ids, out, order_key, *, batch=False, kinds=None):
@@ -62,35 +61,63 @@ def build_subplan(c, factor_ids, evidence_ids, out, order_key, *, batch=False, k
     In batch mode ``out`` starts with ``BATCH`` when any factor holds evidence.
     """
     position = {v: j for j, v in enumerate(evidence_ids)}
+    observed = position.keys()
     sp = SubPlan()
     sp.factor_ids = list(factor_ids)
     sp.batch = batch
-    sp.inputs, sp.input_scopes = [], []
+    inputs, input_scopes = [], []
+    scopes, tables = c.scopes, c.tables
     for f in factor_ids:
-        scope = c.scopes[f]
-        table = c.tables[f]
+        scope = scopes[f]
+        if observed.isdisjoint(scope):
+            inputs.append((tables[f], None, None))
+            input_scopes.append(scope)
+            continue
+        table = tables[f]
         ev_axes = [a for a, v in enumerate(scope) if v in position]
         rest = tuple(v for v in scope if v not in position)
-        if not ev_axes:
-            sp.inputs.append((table, None, None))
-        elif batch:
+        if batch:
             moved = np.moveaxis(table, ev_axes, list(range(len(ev_axes))))
-            sp.inputs.append((moved, None, [position[scope[a]] for a in ev_axes]))
+            inputs.append((moved, None, [position[scope[a]] for a in ev_axes]))
             rest = (BATCH, *rest)
         else:
             template = [slice(None)] * len(scope)
-            sp.inputs.append((table, template, [(a, position[scope[a]]) for a in ev_axes]))
-        sp.input_scopes.append(rest)
-    if batch and not any(BATCH in s for s in sp.input_scopes):
+            inputs.append((table, template, [(a, position[scope[a]]) for a in ev_axes]))
+        input_scopes.append(rest)
+    sp.inputs, sp.input_scopes = inputs, input_scopes
+    if batch and not any(BATCH in s for s in input_scopes):
         out = tuple(v for v in out if v != BATCH)
     sp.out = tuple(out)
-    hidden = {v for s in sp.input_scopes for v in s} - set(sp.out)
-    kinds = kinds or {}
-    # summed variables first, then maximised ones (MAP needs that constraint)
-    phases = [{v for v in hidden if kinds.get(v) != "max"}, {v for v in hidden if kinds.get(v) == "max"}]
-    order = _order(c, sp.input_scopes, phases, order_key)
-    _simulate(c, sp, order, kinds)
+    hidden = set().union(*input_scopes)
+    hidden.difference_update(sp.out)
+    if kinds:
+        # summed variables first, then maximised ones (MAP needs that constraint)
+        phases = [{v for v in hidden if kinds.get(v) != "max"}, {v for v in hidden if kinds.get(v) == "max"}]
+    else:
+        kinds = {}
+        phases = [hidden]
+    sp.order_key, sp.kinds = order_key, kinds
+    if not kinds and not batch and isinstance(order_key, str):
+        total = math.prod([c.cards[v] for v in hidden.union(sp.out)])
+        if total <= FUSE_LIMIT:  # what fusing would end with: one einsum over everything
+            sp.program, sp.steps = [], None  # steps are simulated on demand (plan_steps)
+            sp.final = (tuple(range(len(input_scopes))), _subscripts(input_scopes, sp.out))
+            # the einsum iterates without intermediates: only the result is allocated
+            sp.largest, sp.largest_scope = math.prod([c.cards[v] for v in sp.out]), sp.out
+            return sp
+    _simulate(c, sp, _order(c, input_scopes, phases, order_key), kinds)
     return sp
+
+
+def plan_steps(c, sp):
+    """Return the elimination steps of ``sp`` (simulated now if the plan skipped them)."""
+    if sp.steps is None:
+        hidden = set().union(*sp.input_scopes).difference(sp.out)
+        full = SubPlan()
+        full.input_scopes, full.out = sp.input_scopes, sp.out
+        _simulate(c, full, _order(c, sp.input_scopes, [hidden], sp.order_key), {})
+        sp.steps = full.steps
+    return sp.steps
 
 
 def card_of(c, v, n_rows=1):
@@ -101,54 +128,145 @@ def _order(c, scopes, phases, order_key):
     if not isinstance(order_key, str):
         check_order_covers(c, order_key, set().union(*phases))
         return [v for phase in phases for v in order_key if v in phase]
-    adj = {v: set() for s in scopes for v in s}
+    if sum(map(len, phases)) <= 1:
+        return [v for phase in phases for v in phase]
+    adj = {}
     for s in scopes:
         for v in s:
-            adj[v].update(s)
-    for v in adj:
-        adj[v].discard(v)
-    cards = {v: card_of(c, v, 2**10) for v in adj}
-    rank = {v: i for i, v in enumerate(sorted(adj))}
+            near = adj.get(v)
+            if near is None:
+                adj[v] = set(s)
+            else:
+                near.update(s)
+    for v, near in adj.items():
+        near.discard(v)
     order = []
+    if order_key == "min-fill":
+        for phase in phases:
+            order += _min_fill(adj, phase)
+        return order
+    cards = {v: card_of(c, v, 2**10) for v in adj}
+    rank = {v: v for v in adj}  # ids: ties go to the variable declared first
     for phase in phases:
         order += _greedy_order(adj, cards, sorted(phase), order_key, rank)[0]
     return order
 
 
+def _min_fill(adj, candidates):
+    """``elimination._greedy_order(..., "min-fill")`` with ids as ranks, inlined for speed."""
+    todo = set(candidates)
+    current = {}
+    for v in todo:
+        nbrs = adj[v]
+        k = len(nbrs)
+        if k < 2:
+            current[v] = 0
+        else:
+            inside = nbrs.intersection
+            current[v] = (k * (k - 1) - sum([len(inside(adj[a])) for a in nbrs])) // 2
+    heap = [(s, v) for v, s in current.items()]
+    heapq.heapify(heap)
+    pop, push = heapq.heappop, heapq.heappush
+    order = []
+    while heap:
+        s, v = pop(heap)
+        if v not in todo or current[v] != s:
+            continue
+        todo.discard(v)
+        nbrs = adj.pop(v)
+        order.append(v)
+        fill = []
+        done = set()
+        for a in nbrs:
+            near = adj[a]
+            near.discard(v)
+            new = nbrs - near
+            new.discard(a)
+            if new:
+                near |= new
+                fill.extend([(a, b) for b in new if b not in done])
+            done.add(a)
+        changed = {}
+        if not fill:  # v was simplicial: a neighbour only loses the pairs (v, x), x not near v
+            for u in nbrs:
+                if u in todo:
+                    changed[u] = current[u] - len(adj[u] - nbrs)
+        else:
+            _refill(adj, nbrs, todo, changed)
+        for a, b in fill:
+            # a fill edge a-b is one missing pair less for every other common neighbour of a, b
+            for u in adj[a] & adj[b]:
+                if u not in nbrs and u in todo:
+                    changed[u] = changed.get(u, current[u]) - 1
+        for u, new in changed.items():
+            if new != current[u]:
+                current[u] = new
+                push(heap, (new, u))
+    return order
+
+
+def _refill(adj, nbrs, todo, changed):
+    for u in nbrs:
+        if u in todo:
+            near = adj[u]
+            k = len(near)
+            if k < 2:
+                changed[u] = 0
+            else:
+                inside = near.intersection
+                changed[u] = (k * (k - 1) - sum([len(inside(adj[a])) for a in near])) // 2
+
+
 def _simulate(c, sp, order, kinds):
     scopes = list(sp.input_scopes)
-    live = set(range(len(scopes)))
+    n_inputs = len(scopes)
     holders = {}
     for i, s in enumerate(scopes):
         for v in s:
-            holders.setdefault(v, set()).add(i)
+            h = holders.get(v)
+            if h is None:
+                holders[v] = {i}
+            else:
+                h.add(i)
+    live = set(range(n_inputs))
     steps = []
     largest, largest_scope = 1, ()
-    card = {u: 1 if u == BATCH else c.cards[u] for u in holders}.__getitem__  # per row
+    if BATCH in holders:
+        card = {u: 1 if u == BATCH else c.cards[u] for u in holders}.__getitem__  # per row
+    else:
+        card = c.cards.__getitem__
+    prod = math.prod
     for v in order:
         ops = sorted(holders.pop(v, ()))
-        union = tuple(dict.fromkeys(u for i in ops for u in scopes[i]))
-        kind = kinds.get(v, "sum")
-        result = tuple(u for u in union if u != v) if kind == "sum" else union
-        size = math.prod(map(card, result))
-        if len(ops) > 1 and BATCH not in union:  # pairwise intermediates stay within the union
-            full = size * card(v) if kind == "sum" else size
-            size = max(size, full) if full > OPTIMIZE_LIMIT else size
+        if len(ops) == 1:
+            union = scopes[ops[0]]
+        else:
+            union = tuple(dict.fromkeys([u for i in ops for u in scopes[i]]))
+        kind = kinds.get(v, "sum") if kinds else "sum"
+        if kind == "sum":
+            result = tuple([u for u in union if u != v])
+            size = prod(map(card, result))
+            if len(ops) > 1 and size * card(v) > OPTIMIZE_LIMIT and BATCH not in union:
+                size *= card(v)  # pairwise intermediates stay within the union
+            kept = result
+        else:
+            size = prod(map(card, union))
+            kept = tuple([u for u in union if u != v])
         if size > largest:
             largest, largest_scope = size, union
         new = len(scopes)
-        scopes.append(result if kind == "sum" else tuple(u for u in union if u != v))
+        scopes.append(kept)
         for i in ops:
             live.discard(i)
             for u in scopes[i]:
                 if u != v:
                     holders[u].discard(i)
-        for u in scopes[new]:
-            holders.setdefault(u, set()).add(new)
+        for u in kept:
+            holders[u].add(new) if u in holders else holders.__setitem__(u, {new})
         live.add(new)
         steps.append((v, tuple(ops), None, union, kind))
     final_ops = tuple(sorted(live))
-    sp.program, sp.final = _fuse(c, scopes, steps, final_ops, len(sp.input_scopes), sp.out)
+    sp.program, sp.final = _fuse(c, scopes, steps, final_ops, n_inputs, sp.out)
     size = math.prod(card_of(c, u) for u in sp.out if u != BATCH)
     if size > largest:
         largest, largest_scope = size, sp.out
@@ -164,38 +282,54 @@ def _fuse(c, scopes, steps, final_ops, n_inputs, out):
     Returns ``(program, final)``: ``program[k] = (slot, operands, subscripts, max_axis)``.
     """
     program, pending = [], {}  # pending: step slot -> its expanded operand slots (not yet run)
+    cards = c.cards
+    letters = {}
+    for s in scopes:
+        for v in s:
+            if v not in letters:
+                letters[v] = _LETTERS[len(letters)] if len(letters) < len(_LETTERS) else None
+    if None in letters.values():  # more than 52 variables: letters local to each einsum
+        def subscripts(ops, result):
+            return _subscripts([scopes[o] for o in ops], result)
+    else:
+        words = ["".join([letters[v] for v in s]) for s in scopes]
+
+        def subscripts(ops, result):
+            return ",".join([words[o] for o in ops]) + "->" + "".join([letters[v] for v in result])
 
     def size(slots):
-        union = {u for s in slots for u in scopes[s]}
-        return math.prod([64 if u == BATCH else c.cards[u] for u in union])
+        union = set().union(*[scopes[s] for s in slots])
+        return math.prod([64 if u == BATCH else cards[u] for u in union])
 
     def emit(slot):
         ops = pending.pop(slot)
-        subscripts = _subscripts([scopes[o] for o in ops], scopes[slot])
-        program.append((slot, ops, subscripts, None, _path(c, subscripts, [scopes[o] for o in ops])))
+        subs = subscripts(ops, scopes[slot])
+        program.append((slot, ops, subs, None, _path(c, subs, [scopes[o] for o in ops])))
 
     def gather(ops, allow):
         inner = [o for o in ops if o in pending]
+        if not inner:
+            return ops
         merged = [x for o in ops for x in (pending[o] if o in pending else (o,))]
-        if allow and inner and size(merged) <= FUSE_LIMIT:
+        if allow and size(merged) <= FUSE_LIMIT:
             for o in inner:
                 del pending[o]
             return tuple(merged)
         for o in inner:
             emit(o)
-        return tuple(ops)
+        return ops
 
     for k, (v, ops, _, union, kind) in enumerate(steps):
         slot = n_inputs + k
         if kind == "max":
             ops = gather(ops, allow=False)
-            program.append((slot, ops, _subscripts([scopes[o] for o in ops], union), union.index(v), None))
+            program.append((slot, ops, subscripts(ops, union), union.index(v), None))
         else:
             pending[slot] = gather(ops, allow=True)
     ops = gather(final_ops, allow=True)
     for slot in sorted(pending):
         emit(slot)
-    return program, (ops, _subscripts([scopes[o] for o in ops], out))
+    return program, (ops, subscripts(ops, out))
 
 
 def _path(c, subscripts, scopes):
@@ -257,7 +391,8 @@ def run_batch(sp, columns):
 
 
 def _contract(sp, arrays, traces=None):
-    arrays.extend([None] * len(sp.steps))
+    if sp.program:
+        arrays.extend([None] * len(sp.steps))
     for slot, ops, subscripts, axis, path in sp.program:
         operands = [arrays[i] for i in ops]
         for i in ops:

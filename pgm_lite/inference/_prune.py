@@ -140,16 +140,110 @@ def check_order_covers(c, order, hidden):
 
 
 # -- pruning ------------------------------------------------------------------------------------
+def _structure(c):
+    """Per-version structure of a Bayesian network, built on first use and cached.
+
+    ``(anc, children, positive)``: ``anc[v]`` is the bitmask of ``v`` and its ancestors,
+    ``children[v]`` the ids of its children, ``positive[v][s]`` whether every entry of the CPD
+    of ``v`` at state ``s`` is strictly positive (whatever the parents).
+    """
+    got = c.extra.get("structure")
+    if got is None:
+        n = len(c.names)
+        anc = [0] * n
+        children = [[] for _ in range(n)]
+        done = [False] * n
+        for v in range(n):  # iterative DFS: ancestors before descendants
+            stack = [v]
+            while stack:
+                u = stack[-1]
+                if done[u]:
+                    stack.pop()
+                    continue
+                todo = [p for p in c.parents[u] if not done[p]]
+                if todo:
+                    stack.extend(todo)
+                    continue
+                mask = 1 << u
+                for p in c.parents[u]:
+                    mask |= anc[p]
+                anc[u] = mask
+                done[u] = True
+                stack.pop()
+        for v in range(n):
+            for p in c.parents[v]:
+                children[p].append(v)
+        positive = [
+            (t > 0).reshape(-1, t.shape[-1]).all(axis=0).tolist() if has_zero else [True] * t.shape[-1]
+            for t, has_zero in zip(c.tables, c.has_zero)
+        ]
+        got = c.extra["structure"] = (anc, children, positive)
+    return got
+
+
 def ancestors(c, ids):
     """Return the given ids and all their ancestors (Bayesian networks)."""
-    seen = set(ids)
-    stack = list(ids)
-    while stack:
-        for p in c.parents[stack.pop()]:
-            if p not in seen:
-                seen.add(p)
-                stack.append(p)
-    return seen
+    anc = _structure(c)[0]
+    mask = 0
+    for v in ids:
+        mask |= anc[v]
+    return {v for v in range(mask.bit_length()) if mask >> v & 1}
+
+
+def _bn_pieces(c, query_ids, evidence_ids):
+    """Fast pruning of a Bayesian network when only the posterior is needed (see ``prune``).
+
+    Walks from the query through unobserved variables inside the ancestral set, so the cost is
+    that of the part of the network the query needs, not of the network.
+    """
+    anc, children, _ = _structure(c)
+    observed = set(evidence_ids)
+    relevant = 0
+    for v in query_ids:
+        relevant |= anc[v]
+    for v in evidence_ids:
+        relevant |= anc[v]
+    scopes = c.scopes
+
+    def component(start_vars, seen_f):
+        found = []
+        seen_v = set(start_vars)
+        stack = list(start_vars)
+        while stack:
+            v = stack.pop()
+            if v not in seen_f:
+                seen_f.add(v)
+                found.append(v)
+                for u in scopes[v]:
+                    if u not in seen_v and u not in observed:
+                        seen_v.add(u)
+                        stack.append(u)
+            for f in children[v]:
+                if f not in seen_f and relevant >> f & 1:
+                    seen_f.add(f)
+                    found.append(f)
+                    for u in scopes[f]:
+                        if u not in seen_v and u not in observed:
+                            seen_v.add(u)
+                            stack.append(u)
+        return found
+
+    taken = set()
+    main = sorted(component(query_ids, taken))
+    sides = []
+    has_zero = c.has_zero
+    for e in evidence_ids:
+        # a piece without an observed CPD holding a zero has a positive total (its unobserved
+        # CPDs sum to one, its observed ones are positive): only such CPDs can make e impossible
+        if e in taken or not has_zero[e]:
+            continue
+        hidden = [u for u in scopes[e] if u not in observed]
+        if not hidden:
+            taken.add(e)
+            sides.append([e])
+            continue
+        sides.append(sorted(component(hidden, taken)))  # holds e's CPD: e is a child of hidden
+    return main, sides, relevant
 
 
 def prune(c, query_ids, evidence_ids, *, need_value):
@@ -158,11 +252,14 @@ def prune(c, query_ids, evidence_ids, *, need_value):
     Returns ``(main, sides, relevant)``: ``main`` lists the factors of the components (of the
     interaction graph with the evidence removed) that hold a query variable; each entry of
     ``sides`` is one other component (or one factor whose scope is all evidence) whose total only
-    scales P(evidence). With ``need_value=False`` sides are kept only when they might be zero
-    (a table with zeros), just to detect impossible evidence; in a Bayesian network, sides with
-    no observed variable's CPD total exactly one and are always dropped. Barren variables
-    (outside the ancestors of query and evidence) are never in ``relevant``.
+    scales P(evidence). With ``need_value=False`` sides are kept only when they might be zero,
+    just to detect impossible evidence: a table with zeros (Markov network), an observed
+    variable's CPD with zeros (Bayesian network; sides whose observed CPDs are positive total a
+    positive number). Barren variables (outside the ancestors of query and evidence) are never
+    in ``relevant``, a bitmask of variable ids.
     """
+    if c.is_bn and not need_value:
+        return _bn_pieces(c, query_ids, evidence_ids)
     observed = set(evidence_ids)
     if c.is_bn:
         relevant = ancestors(c, (*query_ids, *evidence_ids))
@@ -207,4 +304,7 @@ def prune(c, query_ids, evidence_ids, *, need_value):
         if not need_value and not any(c.has_zero[f] for f in piece):
             continue  # strictly positive, cannot make the evidence impossible
         sides.append(piece)
-    return main, sides, relevant
+    mask = 0
+    for v in relevant:
+        mask |= 1 << v
+    return main, sides, mask

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from ._plan import plan_steps
 from ._prune import compiled, elimination_key, evidence_codes, variable_ids
 from .variable_elimination import get_plan
 
@@ -126,7 +127,7 @@ def explain_query(model, variables, evidence=None, *, elimination_order="min-fil
     slots = [named(s) for s in sp.input_scopes]
     used = {v for s in sp.input_scopes for v in s}
     steps = []
-    for v, ops, _, union, _ in sp.steps:
+    for v, ops, _, union, _ in plan_steps(c, sp):
         result = tuple(u for u in union if u != v)
         steps.append(ExplainStep(names[v], [slots[i] for i in ops], named(result),
                                  math.prod(c.cards[u] for u in result)))

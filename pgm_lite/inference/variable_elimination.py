@@ -8,6 +8,7 @@ from ..factor import DiscreteFactor
 from ._plan import build_subplan, check_memory, run
 from ._prune import (
     DEFAULT_MAX_MEMORY,
+    _structure,
     compiled,
     elimination_key,
     evidence_codes,
@@ -41,18 +42,21 @@ class _Check:
 
 def _guard_inputs(c, factor_ids, evidence_ids):
     position = {v: j for j, v in enumerate(evidence_ids)}
+    positive = _structure(c)[2]
     guards = []
     for f in factor_ids:
         if f in position:  # the CPD of an observed variable
             scope = c.scopes[f]
             slots = [(a, position[v]) for a, v in enumerate(scope) if v in position]
-            guards.append((c.tables[f], [slice(None)] * len(scope), slots))
+            guards.append((positive[f], position[f], c.tables[f], [slice(None)] * len(scope), slots))
     return guards
 
 
 def _may_be_zero(c, plan, check, codes):
     if check.guards is not None:
-        for table, template, slots in check.guards:
+        for positive, own, table, template, slots in check.guards:
+            if positive[codes[own]]:  # the whole column of this state is positive
+                continue
             index = template.copy()
             for axis, j in slots:
                 index[axis] = codes[j]
