@@ -1,6 +1,7 @@
 """Exact inference against brute force: every heuristic, junction tree, compiled queries, MAP."""
 
 import itertools
+import pathlib
 
 import numpy as np
 import pytest
@@ -291,3 +292,62 @@ def test_single_posteriors_with_much_evidence_match_brute_force(seed):
         assert np.abs(pl.query(bn, query, evidence).values - expected).max() < TOL
         ex = pl.explain_query(bn, query, evidence)  # steps are simulated on demand
         assert set(ex.order) | set(query) | set(evidence) | set(ex.pruned) == set(bn.variables)
+
+
+def _strategy_choices(bn):
+    from pgm_lite.inference._prune import compiled
+
+    jt = compiled(bn).extra[("jt", "min-fill")]
+    return [choice for entry in jt._strategies.values() for choice in entry["choice"].values()]
+
+
+@pytest.mark.parametrize("seed,margin", [(s, m) for s in range(6) for m in (1e-9, 1e12)])
+def test_marginals_strategy_matches_brute_force(seed, margin, monkeypatch):
+    # a tiny margin makes per-variable elimination always look cheaper, a huge one never
+    from pgm_lite.inference import junction_tree
+
+    monkeypatch.setattr(junction_tree, "VE_MIN_TREE", 0)
+    monkeypatch.setattr(junction_tree, "VE_MARGIN", margin)
+    bn = random_network(8, max_parents=3, max_cardinality=3, rng=seed, zero_fraction=0.3)
+    joint = brute_force_joint(bn)
+    rng = np.random.default_rng(seed + 200)
+    for n_evidence in (0, 1, 3, 3):
+        _, evidence = _random_case(bn, rng, 0, n_evidence)
+        _, p_e = _posterior(joint, [], evidence)
+        if p_e == 0:
+            with pytest.raises(pl.ZeroEvidenceError, match="probability zero"):
+                pl.marginals(bn, evidence)
+            continue
+        wanted = list(reversed(bn.variables[::2]))
+        for variables in (None, wanted, wanted):  # the second time the choice is cached
+            result = pl.marginals(bn, evidence, variables)
+            assert list(result) == (bn.variables if variables is None else wanted)
+            for v, factor in result.items():
+                expected = np.eye(bn.cardinality(v))[evidence[v]] if v in evidence else \
+                    _posterior(joint, [v], evidence)[0]
+                assert np.abs(factor.values - expected).max() < TOL
+    assert set(_strategy_choices(bn)) == {margin < 1}
+
+
+def test_marginals_strategy_falls_back_to_the_tree_when_a_plan_is_too_big(asia, monkeypatch):
+    from pgm_lite.inference import junction_tree
+
+    monkeypatch.setattr(junction_tree, "VE_MIN_TREE", 0)
+    monkeypatch.setattr(junction_tree, "VE_MARGIN", 1e-9)
+    reference = pl.marginals(asia.copy(), {"xray": "yes"})
+    pl.marginals(asia, {"smoke": "no"})  # builds (and caches) the tree with room to spare
+    got = pl.marginals(asia, {"xray": "yes"}, max_memory=8)  # no plan fits: calibrate
+    assert all(np.abs(got[v].values - reference[v].values).max() < TOL for v in asia.variables)
+    assert _strategy_choices(asia) == [True, False]
+
+
+def test_marginals_on_big_trees_use_elimination_when_cheaper():
+    # barley's tree has cliques of millions of entries; with evidence, pruned elimination of
+    # each variable touches far less, and the choice is cached per observed set
+    bn = pl.read_bif(pathlib.Path(__file__).parent / "data" / "barley.bif.gz")
+    row = pl.sample(bn, 1, rng=5).iloc[0]  # a forward sample: P(evidence) > 0
+    evidence = {v: row[v] for v in bn.variables[5:40:12]}
+    got = pl.marginals(bn, evidence, variables=bn.variables[3:48:11])
+    assert _strategy_choices(bn) == [True]
+    for v, factor in got.items():
+        assert np.abs(factor.values - pl.query(bn, [v], evidence).values).max() < TOL

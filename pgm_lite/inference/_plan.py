@@ -177,6 +177,7 @@ def _min_fill(adj, candidates):
         order.append(v)
         fill = []
         done = set()
+        grew = set()  # neighbours of v that gain fill edges
         for a in nbrs:
             near = adj[a]
             near.discard(v)
@@ -185,36 +186,30 @@ def _min_fill(adj, candidates):
             if new:
                 near |= new
                 fill.extend([(a, b) for b in new if b not in done])
+                grew.add(a)
             done.add(a)
         changed = {}
-        if not fill:  # v was simplicial: a neighbour only loses the pairs (v, x), x not near v
-            for u in nbrs:
-                if u in todo:
-                    changed[u] = current[u] - len(adj[u] - nbrs)
-        else:
-            _refill(adj, nbrs, todo, changed)
+        for u in nbrs:
+            if u not in todo:
+                continue
+            near = adj[u]
+            if u not in grew:  # only loses the pairs (v, x), x not near v (fill edges: below)
+                changed[u] = current[u] - len(near - nbrs)
+                continue
+            k = len(near)
+            inside = near.intersection
+            changed[u] = (k * (k - 1) - sum([len(inside(adj[a])) for a in near])) // 2
         for a, b in fill:
             # a fill edge a-b is one missing pair less for every other common neighbour of a, b
+            # whose neighbourhood did not grow (those were recomputed above)
             for u in adj[a] & adj[b]:
-                if u not in nbrs and u in todo:
+                if u in todo and u not in grew:
                     changed[u] = changed.get(u, current[u]) - 1
         for u, new in changed.items():
             if new != current[u]:
                 current[u] = new
                 push(heap, (new, u))
     return order
-
-
-def _refill(adj, nbrs, todo, changed):
-    for u in nbrs:
-        if u in todo:
-            near = adj[u]
-            k = len(near)
-            if k < 2:
-                changed[u] = 0
-            else:
-                inside = near.intersection
-                changed[u] = (k * (k - 1) - sum([len(inside(adj[a])) for a in near])) // 2
 
 
 def _simulate(c, sp, order, kinds):
@@ -256,15 +251,14 @@ def _simulate(c, sp, order, kinds):
             largest, largest_scope = size, union
         new = len(scopes)
         scopes.append(kept)
-        for i in ops:
-            live.discard(i)
-            for u in scopes[i]:
-                if u != v:
-                    holders[u].discard(i)
-        for u in kept:
-            holders[u].add(new) if u in holders else holders.__setitem__(u, {new})
+        ops = tuple(ops)
+        for u in kept:  # exactly the variables of the operands other than v
+            h = holders[u]
+            h.difference_update(ops)
+            h.add(new)
+        live.difference_update(ops)
         live.add(new)
-        steps.append((v, tuple(ops), None, union, kind))
+        steps.append((v, ops, None, union, kind))
     final_ops = tuple(sorted(live))
     sp.program, sp.final = _fuse(c, scopes, steps, final_ops, n_inputs, sp.out)
     size = math.prod(card_of(c, u) for u in sp.out if u != BATCH)
@@ -297,36 +291,43 @@ def _fuse(c, scopes, steps, final_ops, n_inputs, out):
         def subscripts(ops, result):
             return ",".join([words[o] for o in ops]) + "->" + "".join([letters[v] for v in result])
 
-    def size(slots):
-        union = set().union(*[scopes[s] for s in slots])
-        return math.prod([64 if u == BATCH else cards[u] for u in union])
+    def card(u):
+        return 64 if u == BATCH else cards[u]
 
     def emit(slot):
-        ops = pending.pop(slot)
+        ops, _, space = pending.pop(slot)
         subs = subscripts(ops, scopes[slot])
-        program.append((slot, ops, subs, None, _path(c, subs, [scopes[o] for o in ops])))
+        path = None if space <= OPTIMIZE_LIMIT else _path(c, subs, [scopes[o] for o in ops])
+        program.append((slot, ops, subs, None, path))
 
-    def gather(ops, allow):
+    def gather(ops, allow, base):
+        """Inline the pending operands of a step iterating over ``base`` entries if small enough.
+
+        Returns ``(operands, factor)``: the inlined steps multiply the iteration space by
+        ``factor`` (the cardinalities of the variables they eliminate).
+        """
         inner = [o for o in ops if o in pending]
         if not inner:
-            return ops
-        merged = [x for o in ops for x in (pending[o] if o in pending else (o,))]
-        if allow and size(merged) <= FUSE_LIMIT:
-            for o in inner:
-                del pending[o]
-            return tuple(merged)
+            return ops, 1
+        factor = math.prod([pending[o][1] for o in inner])
+        if allow and base * factor <= FUSE_LIMIT:
+            merged = tuple([x for o in ops for x in (pending.pop(o)[0] if o in inner else (o,))])
+            return merged, factor
         for o in inner:
             emit(o)
-        return ops
+        return ops, 1
 
     for k, (v, ops, _, union, kind) in enumerate(steps):
         slot = n_inputs + k
         if kind == "max":
-            ops = gather(ops, allow=False)
+            ops, _ = gather(ops, False, 0)
             program.append((slot, ops, subscripts(ops, union), union.index(v), None))
         else:
-            pending[slot] = gather(ops, allow=True)
-    ops = gather(final_ops, allow=True)
+            base = math.prod([card(u) for u in union])
+            ops, factor = gather(ops, True, base)
+            # the iteration space of ops is base * factor; eliminated inside: card(v) * factor
+            pending[slot] = (ops, card(v) * factor, base * factor)
+    ops, _ = gather(final_ops, True, math.prod([card(u) for u in out]))
     for slot in sorted(pending):
         emit(slot)
     return program, (ops, subscripts(ops, out))
@@ -336,7 +337,7 @@ def _path(c, subscripts, scopes):
     """Return a pairwise (BLAS-backed) contraction path for a big multi-operand step, else None."""
     if subscripts is None or len(scopes) < 2 or any(BATCH in s for s in scopes):
         return None
-    if math.prod(c.cards[u] for u in {u for s in scopes for u in s}) <= OPTIMIZE_LIMIT:
+    if math.prod([c.cards[u] for u in set().union(*scopes)]) <= OPTIMIZE_LIMIT:
         return None
     shapes = [np.broadcast_to(np.zeros(()), [c.cards[u] for u in s]) for s in scopes]
     return np.einsum_path(subscripts, *shapes, optimize="greedy")[0]

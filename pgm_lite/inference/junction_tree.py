@@ -16,7 +16,7 @@ import numpy as np
 from ..elimination import _greedy_order
 from ..exceptions import MemoryLimitError, PGMError
 from ..factor import DiscreteFactor
-from ._plan import _subscripts
+from ._plan import FUSE_LIMIT, _subscripts
 from ._prune import (
     DEFAULT_MAX_MEMORY,
     compiled,
@@ -67,6 +67,7 @@ class JunctionTree:
         self._c = c
         self._version = c.version
         self._plans = {}
+        self._strategies = {}  # marginals(): evidence ids -> per-variable plans, choices
         n = len(c.names)
         adj = {v: set() for v in range(n)}
         for scope in c.scopes:
@@ -413,11 +414,22 @@ class _CalibrationPlan:
         return out
 
 
+VE_MIN_TREE = 2**16  # trees with fewer table entries (after slicing evidence) always calibrate
+VE_MARGIN = 2  # per-variable elimination must look this many times cheaper than the calibration
+EINSUM_COST = 500  # fixed cost of one einsum call, in table entries
+
+
 def marginals(model, evidence=None, variables=None, *, elimination_order="min-fill",
               max_memory=DEFAULT_MAX_MEMORY):
-    """Return the posterior marginal of every (requested) variable, by one tree calibration.
+    """Return the posterior marginal of every (requested) variable given the evidence.
 
-    The junction tree is built on first use and cached with the model (rebuilt when it changes).
+    The junction tree is built on first use and cached with the model (rebuilt when it changes),
+    and one calibration gives every marginal. When the tree has big cliques that the evidence
+    makes irrelevant, one pruned variable elimination per variable can be much cheaper: for each
+    set of observed variables (and of requested ones) the cost of both is estimated once (the
+    calibration from the clique sizes with the evidence sliced out, elimination by planning each
+    variable's query, stopped as soon as it cannot win) and the cheaper one is used from then on.
+    Both are exact.
 
     Parameters
     ----------
@@ -439,9 +451,77 @@ def marginals(model, evidence=None, variables=None, *, elimination_order="min-fi
     0.0924
     """
     c = compiled(model)
-    key = ("jt", elimination_key(c, elimination_order))
+    order_key = elimination_key(c, elimination_order)
+    key = ("jt", order_key)
     jt = c.extra.get(key)
     if jt is None:
         jt = c.extra[key] = JunctionTree(model, elimination_order=elimination_order,
                                          max_memory=max_memory)
-    return jt.marginals(evidence, variables)
+    wanted = tuple(range(len(c.names))) if variables is None else variable_ids(c, variables)
+    evidence_ids, codes = evidence_codes(c, evidence)
+    plans = _elimination_plans(c, jt, order_key, evidence_ids, wanted, max_memory)
+    if plans is None:
+        return jt.marginals(evidence, variables)
+    from .variable_elimination import posterior_values
+
+    observed = dict(zip(evidence_ids, codes))
+    out = {}
+    for v in wanted:
+        if v in observed:
+            values = np.zeros(c.cards[v])
+            values[observed[v]] = 1.0
+        else:
+            values = posterior_values(c, plans[v], codes, max_memory)
+        out[c.names[v]] = DiscreteFactor._from_parts((c.names[v],), values, {c.names[v]: c.states[v]})
+    return out
+
+
+def calibration_cost(c, jt, evidence_ids):
+    """Estimated cost (table entries touched) of calibrating ``jt`` with this evidence."""
+    observed = set(evidence_ids)
+    total = 0
+    for scope, size in zip(jt._sets, jt._sizes):
+        for v in scope:
+            if v in observed:
+                size //= c.cards[v]
+        total += 4 * (size + EINSUM_COST)  # potential, upward, belief and downward einsums
+    return total
+
+
+def _elimination_plans(c, jt, order_key, evidence_ids, wanted, max_memory):
+    """Per-variable posterior plans if they are estimated cheaper than calibrating, else None."""
+    from .variable_elimination import make_plan
+
+    if evidence_ids not in jt._strategies and len(jt._strategies) >= 64:
+        jt._strategies.clear()
+    cache = jt._strategies.setdefault(evidence_ids, {"plans": {}, "choice": {}})
+    observed = set(evidence_ids)
+    free = tuple(v for v in wanted if v not in observed)
+    if free in cache["choice"]:
+        return cache["plans"] if cache["choice"][free] else None
+    budget = calibration_cost(c, jt, evidence_ids) / VE_MARGIN
+    use = bool(free) and budget * VE_MARGIN >= VE_MIN_TREE
+    plans, spent = cache["plans"], 0
+    for v in free if use else ():
+        plan = plans.get(v)
+        if plan is None:
+            plan = plans[v] = make_plan(c, (v,), evidence_ids, order_key)
+        if plan.main.largest * 8 > max_memory:
+            use = False
+            break
+        spent += _plan_cost(c, plan.main)
+        if spent >= budget:
+            use = False
+            break
+    cache["choice"][free] = use
+    return plans if use else None
+
+
+def _plan_cost(c, sp):
+    if sp.steps is None:  # a single small einsum
+        return FUSE_LIMIT + EINSUM_COST
+    cards = c.cards
+    total = EINSUM_COST * (len(sp.program) + 1)
+    for _, _, _, union, _ in sp.steps:
+        total += math.prod([cards[u] for u in union])
+    return total

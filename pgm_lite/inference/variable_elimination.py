@@ -75,6 +75,15 @@ def get_plan(c, query_ids, evidence_ids, order_key, *, need_value=False):
     plan = c.plans.get(key)
     if plan is not None:
         return plan
+    plan = make_plan(c, query_ids, evidence_ids, order_key, need_value=need_value)
+    if len(c.plans) >= _MAX_PLANS:
+        c.plans.clear()
+    c.plans[key] = plan
+    return plan
+
+
+def make_plan(c, query_ids, evidence_ids, order_key, *, need_value=False):
+    """Build a plan (not cached; see ``get_plan``)."""
     main, sides, relevant = prune(c, query_ids, evidence_ids, need_value=need_value)
     plan = Plan()
     plan.query_ids, plan.evidence_ids, plan.relevant = query_ids, evidence_ids, relevant
@@ -90,10 +99,22 @@ def get_plan(c, query_ids, evidence_ids, order_key, *, need_value=False):
         check.guards = _guard_inputs(c, piece, evidence_ids) if c.is_bn else None
         plan.checks.append(check)
     plan.subplans = [sp for sp in (plan.main, *plan.sides) if sp is not None]
-    if len(c.plans) >= _MAX_PLANS:
-        c.plans.clear()
-    c.plans[key] = plan
     return plan
+
+
+def posterior_values(c, plan, codes, max_memory):
+    """Run a posterior plan for one evidence assignment: the normalised table of the query."""
+    check_memory(c, plan.subplans, max_memory)
+    for check in plan.checks:
+        if _may_be_zero(c, plan, check, codes):
+            check_memory(c, [check.sp], max_memory)
+            if not run(check.sp, codes) > 0:
+                raise zero_evidence(c, plan.evidence_ids, codes)
+    values = run(plan.main, codes)
+    total = values.sum()
+    if not total > 0:
+        raise zero_evidence(c, plan.evidence_ids, codes)
+    return values / total
 
 
 def query(model, variables, evidence=None, *, elimination_order="min-fill",
@@ -143,19 +164,10 @@ def query(model, variables, evidence=None, *, elimination_order="min-fill",
     query_ids = variable_ids(c, variables)
     evidence_ids, codes = evidence_codes(c, evidence, query_ids)
     plan = get_plan(c, query_ids, evidence_ids, elimination_key(c, elimination_order))
-    check_memory(c, plan.subplans, max_memory)
-    for check in plan.checks:
-        if _may_be_zero(c, plan, check, codes):
-            check_memory(c, [check.sp], max_memory)
-            if not run(check.sp, codes) > 0:
-                raise zero_evidence(c, evidence_ids, codes)
-    values = run(plan.main, codes)
-    total = values.sum()
-    if not total > 0:
-        raise zero_evidence(c, evidence_ids, codes)
+    values = posterior_values(c, plan, codes, max_memory)
     names = [c.names[i] for i in query_ids]
     states = {c.names[i]: c.states[i] for i in query_ids}
-    return DiscreteFactor._from_parts(names, values / total, states)
+    return DiscreteFactor._from_parts(names, values, states)
 
 
 def evidence_mass(c, evidence_ids, codes, order_key="min-fill", max_memory=DEFAULT_MAX_MEMORY):
