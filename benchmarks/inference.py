@@ -143,8 +143,8 @@ def single_posteriors(name, bn, ve, gum, abn, repeat):
         warm.append(float(np.median(times)))
     t_warm = float(np.mean(warm))
     ve.query([queries[0]], evidence=evidence, show_progress=False)  # warm-up, not timed
-    t_pgmpy = np.mean([best(lambda q=q: ve.query([q], evidence=evidence, show_progress=False),
-                            max(1, repeat // 3)) for q in queries])
+    t_pgmpy = np.mean([best(lambda q=q: ve.query([q], evidence=evidence, show_progress=False), repeat)
+                       for q in queries])
     t_agrum = (np.mean([best(lambda q=q: agrum_query(gum, abn, evidence, [q]), repeat) for q in queries])
                if gum else float("nan"))
     return evidence_vars, queries, evidence, t_cold, t_warm, t_pgmpy, t_agrum

@@ -351,3 +351,42 @@ def test_marginals_on_big_trees_use_elimination_when_cheaper():
     assert _strategy_choices(bn) == [True]
     for v, factor in got.items():
         assert np.abs(factor.values - pl.query(bn, [v], evidence).values).max() < TOL
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_private_ancestry_summed_into_cpds_matches_brute_force(seed):
+    # roots and chains feeding a single child are summed into its CPD once per model; queries
+    # that observe or ask for one of them must fall back to the plain CPDs
+    from pgm_lite.inference._prune import collapsed, compiled
+
+    tree_part = [(f"R{i}", f"T{i // 2}") for i in range(4)] + [("T0", "M"), ("T1", "M")]
+    rest = random_network(5, max_parents=2, max_cardinality=3, rng=seed, zero_fraction=0.3)
+    edges = [*tree_part, *rest.edges, ("M", "X0"), ("M", "X3"), ("T1", "X4")]
+    graph = pl.BayesianNetwork(edges)
+    rng = np.random.default_rng(seed)
+    cpds = []
+    for v in graph.variables:
+        parents = graph.parents(v)
+        shape = [2 if u[0] in "RTM" else rest.cardinality(u) for u in (*parents, v)]
+        table = rng.random(shape) * (rng.random(shape) > 0.2) + 1e-3 * (seed % 2)
+        table[table.sum(-1) == 0, 0] = 1.0
+        states = {u: [f"s{j}" for j in range(k)] for u, k in zip((*parents, v), shape)}
+        cpds.append(pl.TabularCPD(v, table / table.sum(-1, keepdims=True), parents, states))
+    bn = pl.BayesianNetwork(cpds=cpds)
+    joint = brute_force_joint(bn)
+    c = compiled(bn)
+    n = len(c.names)
+    assert {"M", "T1"} <= {c.names[f - n] for f in collapsed(c)}  # T1 has two children: not private
+    used = 0
+    for _ in range(25):
+        query, evidence = _random_case(bn, rng, n_query=1, n_evidence=int(rng.integers(0, 4)))
+        expected, _ = _posterior(joint, query, evidence)
+        if expected is None:
+            with pytest.raises(pl.ZeroEvidenceError, match="probability zero"):
+                pl.query(bn, query, evidence)
+            continue
+        assert np.abs(pl.query(bn, query, evidence).values - expected).max() < TOL
+        used += any(f >= n for plan in c.plans.values() for f in plan.main.factor_ids)
+    assert used
+    ex = pl.explain_query(bn, ["M"])  # explanations keep every CPD
+    assert {"R0", "R1", "T0"} <= set(ex.order)

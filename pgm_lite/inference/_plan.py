@@ -67,13 +67,16 @@ def build_subplan(c, factor_ids, evidence_ids, out, order_key, *, batch=False, k
     sp.batch = batch
     inputs, input_scopes = [], []
     scopes, tables = c.scopes, c.tables
+    n_factors = len(tables)
     for f in factor_ids:
-        scope = scopes[f]
+        if f < n_factors:
+            scope, table = scopes[f], tables[f]
+        else:  # a CPD with its private ancestry summed out (see _prune.collapsed)
+            table, scope, _ = c.extra["collapsed"][f]
         if observed.isdisjoint(scope):
-            inputs.append((tables[f], None, None))
+            inputs.append((table, None, None))
             input_scopes.append(scope)
             continue
-        table = tables[f]
         ev_axes = [a for a, v in enumerate(scope) if v in position]
         rest = tuple(v for v in scope if v not in position)
         if batch:
@@ -277,22 +280,31 @@ def _fuse(c, scopes, steps, final_ops, n_inputs, out):
     """
     program, pending = [], {}  # pending: step slot -> its expanded operand slots (not yet run)
     cards = c.cards
-    letters = {}
+    # each variable gets one character; when there are more than 52 variables in all, an
+    # einsum's characters are translated to letters local to it
+    chars = {}
     for s in scopes:
         for v in s:
-            if v not in letters:
-                letters[v] = _LETTERS[len(letters)] if len(letters) < len(_LETTERS) else None
-    if None in letters.values():  # more than 52 variables: letters local to each einsum
+            if v not in chars:
+                chars[v] = _LETTERS[len(chars)] if len(chars) < len(_LETTERS) else chr(0x100 + len(chars))
+    words = ["".join([chars[v] for v in s]) for s in scopes]
+    if len(chars) <= len(_LETTERS):
         def subscripts(ops, result):
-            return _subscripts([scopes[o] for o in ops], result)
+            return ",".join([words[o] for o in ops]) + "->" + "".join([chars[v] for v in result])
     else:
-        words = ["".join([letters[v] for v in s]) for s in scopes]
-
         def subscripts(ops, result):
-            return ",".join([words[o] for o in ops]) + "->" + "".join([letters[v] for v in result])
+            inputs = [words[o] for o in ops]
+            used = dict.fromkeys("".join(inputs))  # the result's variables are among them
+            if len(used) > len(_LETTERS):
+                return None  # more than 52 variables in one step: the memory guard refuses it
+            table = dict(zip(map(ord, used), _LETTERS))
+            return (",".join(inputs) + "->" + "".join([chars[v] for v in result])).translate(table)
 
-    def card(u):
-        return 64 if u == BATCH else cards[u]
+    if BATCH in chars:
+        def card(u):
+            return 64 if u == BATCH else cards[u]
+    else:
+        card = cards.__getitem__
 
     def emit(slot):
         ops, _, space = pending.pop(slot)

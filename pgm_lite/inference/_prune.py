@@ -11,6 +11,7 @@ import weakref
 import numpy as np
 
 from .._checks import check_variable, format_choices
+from ..elimination import ORDERINGS
 from ..exceptions import PGMError, StructureError, ZeroEvidenceError
 
 DEFAULT_MAX_MEMORY = 2 * 2**30
@@ -110,8 +111,6 @@ def evidence_codes(c, evidence, query_ids=()):
 
 def elimination_key(c, spec):
     """Normalise an elimination-order argument (heuristic name or list) to a hashable key."""
-    from ..elimination import ORDERINGS
-
     if isinstance(spec, str):
         if spec not in ORDERINGS:
             raise PGMError(
@@ -190,20 +189,85 @@ def ancestors(c, ids):
     return {v for v in range(mask.bit_length()) if mask >> v & 1}
 
 
-def _bn_pieces(c, query_ids, evidence_ids):
+def collapsed(c):
+    """CPDs with their private ancestry summed out, cached per model version.
+
+    A variable is *private* when it has exactly one child and all its parents are private (so
+    roots with one child, chains and in-trees of them): its ancestry feeds the rest of the
+    network only through that child. For every non-private variable ``x`` with private parents,
+    the product of its CPD and of the private variables upstream (independent subtrees), summed
+    over them, is ``P(x | non-private parents)``. Returns ``{n + x: (table, scope, mask)}`` with
+    ``mask`` the bitmask of the absorbed variables: a query may use that table when none of
+    them is queried or observed (and ``x`` is not observed).
+    """
+    got = c.extra.get("collapsed")
+    if got is None:
+        _, children, _ = _structure(c)
+        n = len(c.names)
+        order, seen = [], [False] * n
+        for v in range(n):  # a topological order (parents first)
+            stack = [(v, False)]
+            while stack:
+                u, ready = stack.pop()
+                if ready:
+                    order.append(u)
+                    continue
+                if seen[u]:
+                    continue
+                seen[u] = True
+                stack.append((u, True))
+                stack.extend((p, False) for p in c.parents[u] if not seen[p])
+        private, prior, below = [False] * n, {}, {}
+        got = {}
+        for v in order:
+            pp = [p for p in c.parents[v] if private[p]]
+            private[v] = len(children[v]) == 1 and len(pp) == len(c.parents[v])
+            if not pp:
+                if private[v]:
+                    prior[v], below[v] = c.tables[v], 0
+                continue
+            scope = c.scopes[v]
+            letters = dict(zip(scope, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+            keep = tuple(u for u in scope if u not in pp)
+            subscripts = ",".join(["".join(letters[u] for u in scope), *(letters[p] for p in pp)])
+            table = np.einsum(f"{subscripts}->{''.join(letters[u] for u in keep)}",
+                              c.tables[v], *(prior[p] for p in pp))
+            mask = 0
+            for p in pp:
+                mask |= below[p] | 1 << p
+            if private[v]:
+                prior[v], below[v] = table, mask
+            else:
+                got[n + v] = (np.ascontiguousarray(table), keep, mask)
+        c.extra["collapsed"] = got
+    return got
+
+
+def _bn_pieces(c, query_ids, evidence_ids, collapse=True):
     """Fast pruning of a Bayesian network when only the posterior is needed (see ``prune``).
 
     Walks from the query through unobserved variables inside the ancestral set, so the cost is
-    that of the part of the network the query needs, not of the network.
+    that of the part of the network the query needs, not of the network. With ``collapse``,
+    CPDs whose private ancestry is neither queried nor observed come with it summed out
+    (see ``collapsed``; their ids are ``n + variable``).
     """
     anc, children, _ = _structure(c)
     observed = set(evidence_ids)
-    relevant = 0
+    relevant = qe = 0
     for v in query_ids:
         relevant |= anc[v]
+        qe |= 1 << v
     for v in evidence_ids:
         relevant |= anc[v]
+        qe |= 1 << v
     scopes = c.scopes
+    n = len(scopes)
+    short = c.extra.get("collapsed_by_var") if collapse else None
+    if short is None and collapse:
+        short = [None] * n
+        for fid, (_, scope, mask) in collapsed(c).items():
+            short[fid - n] = (fid, scope, mask)
+        c.extra["collapsed_by_var"] = short
 
     def component(start_vars, seen_f):
         found = []
@@ -211,21 +275,20 @@ def _bn_pieces(c, query_ids, evidence_ids):
         stack = list(start_vars)
         while stack:
             v = stack.pop()
-            if v not in seen_f:
-                seen_f.add(v)
-                found.append(v)
-                for u in scopes[v]:
+            for f in (v, *children[v]):
+                if f in seen_f or not relevant >> f & 1:
+                    continue
+                seen_f.add(f)
+                entry = short[f] if short else None
+                if entry is not None and not entry[2] & qe and f not in observed:
+                    fid, scope = entry[0], entry[1]
+                else:
+                    fid, scope = f, scopes[f]
+                found.append(fid)
+                for u in scope:
                     if u not in seen_v and u not in observed:
                         seen_v.add(u)
                         stack.append(u)
-            for f in children[v]:
-                if f not in seen_f and relevant >> f & 1:
-                    seen_f.add(f)
-                    found.append(f)
-                    for u in scopes[f]:
-                        if u not in seen_v and u not in observed:
-                            seen_v.add(u)
-                            stack.append(u)
         return found
 
     taken = set()
@@ -246,7 +309,7 @@ def _bn_pieces(c, query_ids, evidence_ids):
     return main, sides, relevant
 
 
-def prune(c, query_ids, evidence_ids, *, need_value):
+def prune(c, query_ids, evidence_ids, *, need_value, collapse=True):
     """Split the factors that matter for a query into connected pieces.
 
     Returns ``(main, sides, relevant)``: ``main`` lists the factors of the components (of the
@@ -259,7 +322,7 @@ def prune(c, query_ids, evidence_ids, *, need_value):
     in ``relevant``, a bitmask of variable ids.
     """
     if c.is_bn and not need_value:
-        return _bn_pieces(c, query_ids, evidence_ids)
+        return _bn_pieces(c, query_ids, evidence_ids, collapse)
     observed = set(evidence_ids)
     if c.is_bn:
         relevant = ancestors(c, (*query_ids, *evidence_ids))

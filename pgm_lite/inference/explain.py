@@ -117,7 +117,7 @@ def explain_query(model, variables, evidence=None, *, elimination_order="min-fil
     c = compiled(model)
     query_ids = variable_ids(c, variables)
     evidence_ids, _ = evidence_codes(c, evidence, query_ids)
-    plan = get_plan(c, query_ids, evidence_ids, elimination_key(c, elimination_order))
+    plan = get_plan(c, query_ids, evidence_ids, elimination_key(c, elimination_order), collapse=False)
     sp = plan.main
     names = c.names
 

@@ -32,7 +32,7 @@ class Plan:
     its subplan is built (once) and run.
     """
 
-    __slots__ = ("main", "sides", "checks", "query_ids", "evidence_ids", "relevant", "subplans",
+    __slots__ = ("main", "sides", "checks", "query_ids", "evidence_ids", "relevant", "subplans", "peak",
                  "order_key")
 
 
@@ -69,22 +69,25 @@ def _may_be_zero(c, plan, check, codes):
     return True
 
 
-def get_plan(c, query_ids, evidence_ids, order_key, *, need_value=False):
-    """Return the cached plan for these variable sets, building it on first use."""
-    key = ("ve", query_ids, evidence_ids, order_key, need_value)
+def get_plan(c, query_ids, evidence_ids, order_key, *, need_value=False, collapse=True):
+    """Return the cached plan for these variable sets, building it on first use.
+
+    ``collapse=False`` keeps every CPD as it is (explanations show each variable summed out).
+    """
+    key = ("ve", query_ids, evidence_ids, order_key, need_value, collapse)
     plan = c.plans.get(key)
     if plan is not None:
         return plan
-    plan = make_plan(c, query_ids, evidence_ids, order_key, need_value=need_value)
+    plan = make_plan(c, query_ids, evidence_ids, order_key, need_value=need_value, collapse=collapse)
     if len(c.plans) >= _MAX_PLANS:
         c.plans.clear()
     c.plans[key] = plan
     return plan
 
 
-def make_plan(c, query_ids, evidence_ids, order_key, *, need_value=False):
+def make_plan(c, query_ids, evidence_ids, order_key, *, need_value=False, collapse=True):
     """Build a plan (not cached; see ``get_plan``)."""
-    main, sides, relevant = prune(c, query_ids, evidence_ids, need_value=need_value)
+    main, sides, relevant = prune(c, query_ids, evidence_ids, need_value=need_value, collapse=collapse)
     plan = Plan()
     plan.query_ids, plan.evidence_ids, plan.relevant = query_ids, evidence_ids, relevant
     plan.order_key = order_key
@@ -99,12 +102,14 @@ def make_plan(c, query_ids, evidence_ids, order_key, *, need_value=False):
         check.guards = _guard_inputs(c, piece, evidence_ids) if c.is_bn else None
         plan.checks.append(check)
     plan.subplans = [sp for sp in (plan.main, *plan.sides) if sp is not None]
+    plan.peak = max([sp.largest for sp in plan.subplans], default=0)
     return plan
 
 
 def posterior_values(c, plan, codes, max_memory):
     """Run a posterior plan for one evidence assignment: the normalised table of the query."""
-    check_memory(c, plan.subplans, max_memory)
+    if plan.peak * 8 > max_memory:
+        check_memory(c, plan.subplans, max_memory)
     for check in plan.checks:
         if _may_be_zero(c, plan, check, codes):
             check_memory(c, [check.sp], max_memory)
