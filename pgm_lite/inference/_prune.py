@@ -189,6 +189,31 @@ def ancestors(c, ids):
     return {v for v in range(mask.bit_length()) if mask >> v & 1}
 
 
+def topological_rank(c):
+    """``rank[v]``: position of variable ``v`` in a topological order (Bayesian networks)."""
+    rank = c.extra.get("topological_rank")
+    if rank is None:
+        n = len(c.names)
+        order, seen = [], [False] * n
+        for v in range(n):  # depth first, parents before children
+            stack = [(v, False)]
+            while stack:
+                u, ready = stack.pop()
+                if ready:
+                    order.append(u)
+                    continue
+                if seen[u]:
+                    continue
+                seen[u] = True
+                stack.append((u, True))
+                stack.extend((p, False) for p in c.parents[u] if not seen[p])
+        rank = [0] * n
+        for i, v in enumerate(order):
+            rank[v] = i
+        c.extra["topological_rank"] = rank
+    return rank
+
+
 def collapsed(c):
     """CPDs with their private ancestry summed out, cached per model version.
 
@@ -204,19 +229,8 @@ def collapsed(c):
     if got is None:
         _, children, _ = _structure(c)
         n = len(c.names)
-        order, seen = [], [False] * n
-        for v in range(n):  # a topological order (parents first)
-            stack = [(v, False)]
-            while stack:
-                u, ready = stack.pop()
-                if ready:
-                    order.append(u)
-                    continue
-                if seen[u]:
-                    continue
-                seen[u] = True
-                stack.append((u, True))
-                stack.extend((p, False) for p in c.parents[u] if not seen[p])
+        rank = topological_rank(c)
+        order = sorted(range(n), key=rank.__getitem__)
         private, prior, below = [False] * n, {}, {}
         got = {}
         for v in order:

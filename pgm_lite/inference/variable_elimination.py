@@ -13,6 +13,7 @@ from ._prune import (
     elimination_key,
     evidence_codes,
     prune,
+    topological_rank,
     variable_ids,
     zero_evidence,
 )
@@ -37,7 +38,7 @@ class Plan:
 
 
 class _Check:
-    __slots__ = ("factors", "guards", "sp")
+    __slots__ = ("factors", "guards", "sp", "forward")
 
 
 def _guard_inputs(c, factor_ids, evidence_ids):
@@ -64,8 +65,37 @@ def _may_be_zero(c, plan, check, codes):
                 break
         else:
             return False
+        if _witness(c, plan, check, codes):
+            return False
     if check.sp is None:
         check.sp = build_subplan(c, check.factors, plan.evidence_ids, (), plan.order_key)
+    return True
+
+
+def _witness(c, plan, check, codes):
+    """Look for one assignment of the piece with positive probability (Bayesian networks).
+
+    Goes through the piece's CPDs parents first, giving each unobserved variable its most
+    likely state given its parents and checking that each observed state stays possible. True
+    proves the piece's total positive; False proves nothing (the exact check runs then).
+    """
+    if check.forward is None:
+        rank = topological_rank(c)
+        n = len(c.tables)
+        items = []
+        for f in check.factors:
+            table, scope = (c.tables[f], c.scopes[f]) if f < n else c.extra["collapsed"][f][:2]
+            items.append((rank[scope[-1]], table, scope[:-1], scope[-1]))
+        items.sort(key=lambda item: item[0])
+        check.forward = [item[1:] for item in items]
+    state = dict(zip(plan.evidence_ids, codes))
+    for table, parents, v in check.forward:
+        row = table[tuple([state[u] for u in parents])] if parents else table
+        s = state.get(v)
+        if s is None:
+            state[v] = int(row.argmax())  # a CPD row sums to one: its largest entry is positive
+        elif not row[s] > 0:
+            return False
     return True
 
 
@@ -98,7 +128,7 @@ def make_plan(c, query_ids, evidence_ids, order_key, *, need_value=False, collap
             plan.sides.append(build_subplan(c, piece, evidence_ids, (), order_key))
             continue
         check = _Check()
-        check.factors, check.sp = piece, None
+        check.factors, check.sp, check.forward = piece, None, None
         check.guards = _guard_inputs(c, piece, evidence_ids) if c.is_bn else None
         plan.checks.append(check)
     plan.subplans = [sp for sp in (plan.main, *plan.sides) if sp is not None]
