@@ -45,13 +45,17 @@ class SubPlan:
 
 
 def _subscripts(scopes, out):
-    used = dict.fromkeys([v for s in scopes for v in s])
-    used.update(dict.fromkeys(out))
-    if len(used) > len(_LETTERS):
+    letters = {}
+    for s in (*scopes, out):
+        for v in s:
+            if v not in letters:
+                letters[v] = len(letters)
+    if len(letters) > len(_LETTERS):
         return None  # more than 52 variables in one step: the memory guard refuses it first
-    letters = dict(zip(used, _LETTERS))
-    inputs = ",".join(["".join([letters[v] for v in s]) for s in scopes])
-    return inputs + "->" + "".join([letters[v] for v in out])
+    for v, k in letters.items():
+        letters[v] = _LETTERS[k]
+    get = letters.__getitem__
+    return ",".join(["".join(map(get, s)) for s in scopes]) + "->" + "".join(map(get, out))
 
 
 def build_subplan(c, factor_ids, evidence_ids, out, order_key, *, batch=False, kinds=None):
@@ -60,10 +64,10 @@ def build_subplan(c, factor_ids, evidence_ids, out, order_key, *, batch=False, k
     ``kinds`` maps a variable to ``"max"`` for max-product steps (MAP); others are summed.
     In batch mode ``out`` starts with ``BATCH`` when any factor holds evidence.
     """
-    position = {v: j for j, v in enumerate(evidence_ids)}
+    position = {v: j for j, v in enumerate(evidence_ids)} if evidence_ids else {}
     observed = position.keys()
     sp = SubPlan()
-    sp.factor_ids = list(factor_ids)
+    sp.factor_ids = factor_ids if isinstance(factor_ids, list) else list(factor_ids)
     sp.batch = batch
     inputs, input_scopes = [], []
     scopes, tables = c.scopes, c.tables
@@ -100,13 +104,16 @@ def build_subplan(c, factor_ids, evidence_ids, out, order_key, *, batch=False, k
         kinds = {}
         phases = [hidden]
     sp.order_key, sp.kinds = order_key, kinds
-    if not kinds and not batch and isinstance(order_key, str):
-        total = math.prod([c.cards[v] for v in hidden.union(sp.out)])
-        if total <= FUSE_LIMIT:  # what fusing would end with: one einsum over everything
-            sp.program, sp.steps = [], None  # steps are simulated on demand (plan_steps)
+    if not kinds and not batch and order_key.__class__ is str:
+        cards = c.cards
+        out_size = math.prod([cards[v] for v in sp.out])
+        if out_size * math.prod([cards[v] for v in hidden]) <= FUSE_LIMIT:
+            # what fusing would end with: one einsum over everything; steps are simulated on
+            # demand (plan_steps); the einsum iterates without intermediates: only the result
+            # is allocated
+            sp.program, sp.steps = [], None
             sp.final = (tuple(range(len(input_scopes))), _subscripts(input_scopes, sp.out))
-            # the einsum iterates without intermediates: only the result is allocated
-            sp.largest, sp.largest_scope = math.prod([c.cards[v] for v in sp.out]), sp.out
+            sp.largest, sp.largest_scope = out_size, sp.out
             return sp
     _simulate(c, sp, _order(c, input_scopes, phases, order_key), kinds)
     return sp
@@ -309,7 +316,7 @@ def _fuse(c, scopes, steps, final_ops, n_inputs, out):
     def emit(slot):
         ops, _, space = pending.pop(slot)
         subs = subscripts(ops, scopes[slot])
-        path = None if space <= OPTIMIZE_LIMIT else _path(c, subs, [scopes[o] for o in ops])
+        path = None if space <= OPTIMIZE_LIMIT else _path(c, subs, [scopes[o] for o in ops], scopes[slot])
         program.append((slot, ops, subs, None, path))
 
     def gather(ops, allow, base):
@@ -345,14 +352,33 @@ def _fuse(c, scopes, steps, final_ops, n_inputs, out):
     return program, (ops, subscripts(ops, out))
 
 
-def _path(c, subscripts, scopes):
-    """Return a pairwise (BLAS-backed) contraction path for a big multi-operand step, else None."""
+def _path(c, subscripts, scopes, out):
+    """Return a pairwise (BLAS-backed) contraction path for a big multi-operand step, else None.
+
+    Greedy like ``np.einsum_path(..., optimize="greedy")`` (contract the pair whose result
+    grows memory least), without its overhead.
+    """
     if subscripts is None or len(scopes) < 2 or any(BATCH in s for s in scopes):
         return None
-    if math.prod([c.cards[u] for u in set().union(*scopes)]) <= OPTIMIZE_LIMIT:
+    cards = c.cards
+    if math.prod([cards[u] for u in set().union(*scopes)]) <= OPTIMIZE_LIMIT:
         return None
-    shapes = [np.broadcast_to(np.zeros(()), [c.cards[u] for u in s]) for s in scopes]
-    return np.einsum_path(subscripts, *shapes, optimize="greedy")[0]
+    sets = [set(s) for s in scopes]
+    path = ["einsum_path"]
+    while len(sets) > 1:
+        best = None
+        for i in range(len(sets)):
+            for j in range(i + 1, len(sets)):
+                needed = set(out).union(*[s for k, s in enumerate(sets) if k != i and k != j])
+                result = (sets[i] | sets[j]) & needed
+                cost = (math.prod([cards[u] for u in result]) - math.prod([cards[u] for u in sets[i]])
+                        - math.prod([cards[u] for u in sets[j]]))
+                if best is None or cost < best[0]:
+                    best = (cost, i, j, result)
+        _, i, j, result = best
+        path.append((i, j))
+        sets = [s for k, s in enumerate(sets) if k != i and k != j] + [result]
+    return path
 
 
 def check_memory(c, subplans, max_memory, n_rows=1, what="this query"):

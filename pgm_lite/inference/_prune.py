@@ -101,12 +101,25 @@ def evidence_codes(c, evidence, query_ids=()):
         return (), ()
     if not isinstance(evidence, dict):
         raise PGMError(f"evidence must be a dict {{variable: state}}, got {type(evidence).__name__}")
-    pairs = sorted((_var_id(c, v), s) for v, s in evidence.items())
-    ids = tuple(i for i, _ in pairs)
-    both = [c.names[i] for i in ids if i in query_ids]
-    if both:
+    index = c.index
+    pairs = []
+    for v, s in evidence.items():
+        i = index.get(v) if v.__class__ is str else None
+        pairs.append((_var_id(c, v) if i is None else i, s))
+    pairs.sort(key=_first)
+    ids = tuple([i for i, _ in pairs])
+    if query_ids and not set(ids).isdisjoint(query_ids):
+        both = [c.names[i] for i in ids if i in query_ids]
         raise PGMError(f"variable(s) {both} are both queried and observed; drop them from one side")
-    return ids, tuple(state_code(c, i, s) for i, s in pairs)
+    codes = []
+    for i, s in pairs:
+        code = c.codes[i].get(s) if s.__class__ is str else None
+        codes.append(state_code(c, i, s) if code is None else code)
+    return ids, tuple(codes)
+
+
+def _first(pair):
+    return pair[0]
 
 
 def elimination_key(c, spec):
