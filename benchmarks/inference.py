@@ -279,7 +279,7 @@ def write(rows, marg_rows, batch, refused, sp_cold, sp_warm, sp_ag_cold, sp_ag_w
         "## Single posterior P(Q | 3 evidence variables), mean over 5 query variables (ms)",
         "",
         "pgm_lite *cold* clears the plan cache before each call (prune, order, plan, einsum; only "
-        "per-model data such as ancestor sets and CPDs with their private ancestry summed out stay "
+        "per-model data such as ancestor sets and CPDs with their single-child parents summed in stay "
         "cached); *warm* "
         "reuses the plan of the same variable sets with new evidence values. pgmpy: "
         "`VariableElimination.query` (object built once). pyAgrum: fresh `LazyPropagation` per query "

@@ -356,7 +356,8 @@ def test_marginals_on_big_trees_use_elimination_when_cheaper():
 @pytest.mark.parametrize("seed", range(6))
 def test_private_ancestry_summed_into_cpds_matches_brute_force(seed):
     # roots and chains feeding a single child are summed into its CPD once per model; queries
-    # that observe or ask for one of them must fall back to the plain CPDs
+    # that observe or ask for one of them must fall back to the plain CPDs (T1 has two children:
+    # it keeps its own table, with its roots summed in)
     from pgm_lite.inference._prune import collapsed, compiled
 
     tree_part = [(f"R{i}", f"T{i // 2}") for i in range(4)] + [("T0", "M"), ("T1", "M")]
@@ -376,7 +377,7 @@ def test_private_ancestry_summed_into_cpds_matches_brute_force(seed):
     joint = brute_force_joint(bn)
     c = compiled(bn)
     n = len(c.names)
-    assert {"M", "T1"} <= {c.names[f - n] for f in collapsed(c)}  # T1 has two children: not private
+    assert {"M", "T1"} <= {c.names[f - n] for f in collapsed(c)}
     used = 0
     for _ in range(25):
         query, evidence = _random_case(bn, rng, n_query=1, n_evidence=int(rng.integers(0, 4)))
@@ -390,3 +391,22 @@ def test_private_ancestry_summed_into_cpds_matches_brute_force(seed):
     assert used
     ex = pl.explain_query(bn, ["M"])  # explanations keep every CPD
     assert {"R0", "R1", "T0"} <= set(ex.order)
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_single_child_parents_summed_into_cpds_match_brute_force(seed):
+    # small sparse networks have many single-child parents: their CPDs are summed into their
+    # child's once per model, and the query walk must reach the merged tables through the
+    # absorbed variables' parents
+    bn = random_network(9, max_parents=seed % 3 + 1, max_cardinality=3, rng=seed,
+                        zero_fraction=0.3 * (seed % 2))
+    joint = brute_force_joint(bn)
+    rng = np.random.default_rng(seed)
+    for _ in range(12):
+        query, evidence = _random_case(bn, rng, n_query=1, n_evidence=int(rng.integers(0, 3)))
+        expected, _ = _posterior(joint, query, evidence)
+        if expected is None:
+            with pytest.raises(pl.ZeroEvidenceError, match="probability zero"):
+                pl.query(bn, query, evidence)
+            continue
+        assert np.abs(pl.query(bn, query, evidence).values - expected).max() < TOL

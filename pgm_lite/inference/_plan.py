@@ -75,7 +75,7 @@ def build_subplan(c, factor_ids, evidence_ids, out, order_key, *, batch=False, k
     for f in factor_ids:
         if f < n_factors:
             scope, table = scopes[f], tables[f]
-        else:  # a CPD with its private ancestry summed out (see _prune.collapsed)
+        else:  # a CPD with single-child parents summed in (see _prune.collapsed)
             table, scope, _ = c.extra["collapsed"][f]
         if observed.isdisjoint(scope):
             inputs.append((table, None, None))

@@ -6,6 +6,7 @@ numpy tables; state names come back only when a result is returned.
 
 from __future__ import annotations
 
+import math
 import weakref
 
 import numpy as np
@@ -228,46 +229,46 @@ def topological_rank(c):
 
 
 def collapsed(c):
-    """CPDs with their private ancestry summed out, cached per model version.
+    """CPDs with single-child parents summed into them, cached per model version.
 
-    A variable is *private* when it has exactly one child and all its parents are private (so
-    roots with one child, chains and in-trees of them): its ancestry feeds the rest of the
-    network only through that child. For every non-private variable ``x`` with private parents,
-    the product of its CPD and of the private variables upstream (independent subtrees), summed
-    over them, is ``P(x | non-private parents)``. Returns ``{n + x: (table, scope, mask)}`` with
-    ``mask`` the bitmask of the absorbed variables: a query may use that table when none of
-    them is queried or observed (and ``x`` is not observed).
+    A parent ``b`` whose only child is ``x`` appears in two factors: its CPD and ``x``'s. When
+    ``b`` is neither queried nor observed, any elimination may start by summing it out of their
+    product, a table over ``x``, ``x``'s other parents and ``b``'s parents: this is done once
+    per model, recursively (``b``'s own CPD may have absorbed its single-child parents), when
+    the table is no larger than the largest one it replaces. Returns ``{n + x: (table, scope,
+    mask)}`` (``x`` last in ``scope``; ``mask`` is the bitmask of the absorbed variables): a
+    query may use it when none of them is queried or observed and ``x`` is not observed.
     """
     got = c.extra.get("collapsed")
     if got is None:
         _, children, _ = _structure(c)
         n = len(c.names)
         rank = topological_rank(c)
-        order = sorted(range(n), key=rank.__getitem__)
-        private, prior, below = [False] * n, {}, {}
+        cards = c.cards
         got = {}
-        for v in order:
-            pp = [p for p in c.parents[v] if private[p]]
-            private[v] = len(children[v]) == 1 and len(pp) == len(c.parents[v])
-            if not pp:
-                if private[v]:
-                    prior[v], below[v] = c.tables[v], 0
-                continue
-            scope = c.scopes[v]
-            letters = dict(zip(scope, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"))
-            keep = tuple(u for u in scope if u not in pp)
-            subscripts = ",".join(["".join(letters[u] for u in scope), *(letters[p] for p in pp)])
-            table = np.einsum(f"{subscripts}->{''.join(letters[u] for u in keep)}",
-                              c.tables[v], *(prior[p] for p in pp))
-            mask = 0
-            for p in pp:
-                mask |= below[p] | 1 << p
-            if private[v]:
-                prior[v], below[v] = table, mask
-            else:
-                got[n + v] = (np.ascontiguousarray(table), keep, mask)
+        for v in sorted(range(n), key=rank.__getitem__):
+            table, scope, mask = c.tables[v], c.scopes[v], 0
+            for b in c.parents[v]:
+                if len(children[b]) != 1:
+                    continue
+                tb, sb, mb = got.get(n + b) or (c.tables[b], c.scopes[b], 0)
+                head = [u for u in scope[:-1] if u != b]
+                head += [u for u in sb[:-1] if u not in head and u != v]
+                new_scope = (*head, v)
+                if len(new_scope) > len(scope) or math.prod([cards[u] for u in new_scope]) > table.size:
+                    continue  # only when it makes the table no bigger
+                letters = dict(zip(dict.fromkeys((*scope, *sb)), _LETTERS))
+                word = "".join
+                table = np.einsum(f"{word(letters[u] for u in scope)},{word(letters[u] for u in sb)}"
+                                  f"->{word(letters[u] for u in new_scope)}", table, tb)
+                scope, mask = new_scope, mask | mb | 1 << b
+            if mask:
+                got[n + v] = (np.ascontiguousarray(table), scope, mask)
         c.extra["collapsed"] = got
     return got
+
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 def _bn_pieces(c, query_ids, evidence_ids, collapse=True):
@@ -275,8 +276,8 @@ def _bn_pieces(c, query_ids, evidence_ids, collapse=True):
 
     Walks from the query through unobserved variables inside the ancestral set, so the cost is
     that of the part of the network the query needs, not of the network. With ``collapse``,
-    CPDs whose private ancestry is neither queried nor observed come with it summed out
-    (see ``collapsed``; their ids are ``n + variable``).
+    CPDs come with their single-child parents summed in when none of those is queried or
+    observed (see ``collapsed``; their ids are ``n + variable``).
     """
     anc, children, _ = _structure(c)
     observed = set(evidence_ids)
@@ -303,6 +304,13 @@ def _bn_pieces(c, query_ids, evidence_ids, collapse=True):
         while stack:
             v = stack.pop()
             for f in (v, *children[v]):
+                while short and len(children[f]) == 1:
+                    # a child summed into its own child's table: v is in that table instead
+                    x = children[f][0]
+                    entry = short[x]
+                    if entry is None or not entry[2] >> f & 1 or entry[2] & qe or x in observed:
+                        break
+                    f = x
                 if f in seen_f or not relevant >> f & 1:
                     continue
                 seen_f.add(f)
