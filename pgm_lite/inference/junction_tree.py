@@ -492,7 +492,7 @@ def _elimination_plans(c, jt, order_key, evidence_ids, wanted, max_memory):
     """Per-variable posterior plans if they are estimated cheaper than calibrating, else None."""
     from .variable_elimination import make_plan
 
-    if evidence_ids not in jt._strategies and len(jt._strategies) >= 64:
+    if evidence_ids not in jt._strategies and len(jt._strategies) >= 8:  # bounded memory
         jt._strategies.clear()
     cache = jt._strategies.setdefault(evidence_ids, {"plans": {}, "choice": {}})
     observed = set(evidence_ids)
