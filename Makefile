@@ -36,6 +36,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/io.py
 	$(BIN)/python benchmarks/inference.py
 	$(BIN)/python benchmarks/sampling.py
+	$(BIN)/python benchmarks/update_readme.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
