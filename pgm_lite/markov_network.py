@@ -152,15 +152,40 @@ class MarkovNetwork:
         """Return the normalised joint distribution over ``variables`` (small models only)."""
         return self._unnormalised(max_entries).normalize()
 
-    def partition_function(self, *, max_entries=2**24):
-        """Return Z, the sum over all assignments of the product of the factors (brute force).
+    def partition_function(self, *, elimination_order="min-fill", max_memory=2 * 2**30):
+        """Return Z, the sum over all assignments of the product of the factors.
+
+        Computed by variable elimination (sum-product over the factors, in the order the heuristic
+        picks), so grids far too big for a joint table work; the result is cached until the model
+        changes.
+
+        Parameters
+        ----------
+        elimination_order : str or list of str, optional
+            A heuristic name (see :func:`pgm_lite.elimination_order`) or an explicit order.
+        max_memory : int, optional
+            Bytes the largest intermediate table may take.
 
         Raises
         ------
+        StructureError
+            If a variable is in no factor.
         MemoryLimitError
-            If the model has more than ``max_entries`` joint assignments.
+            If elimination would need a table larger than ``max_memory``.
+
+        Examples
+        --------
+        >>> pair = [[2.0, 0.5], [0.5, 2.0]]
+        >>> cycle = [("A", "B"), ("B", "C"), ("C", "D"), ("D", "A")]
+        >>> pl.MarkovNetwork(cycle, [pl.DiscreteFactor(e, pair) for e in cycle]).partition_function()
+        44.125
         """
-        return self._unnormalised(max_entries).sum()
+        from .inference._prune import compiled, elimination_key
+        from .inference.variable_elimination import partition_function
+
+        self.check()
+        c = compiled(self)
+        return float(partition_function(c, elimination_key(c, elimination_order), max_memory))
 
     def _unnormalised(self, max_entries):
         self.check()

@@ -1,3 +1,4 @@
+import functools
 import itertools
 
 import numpy as np
@@ -55,7 +56,37 @@ def test_partition_function_guard_and_check():
         mn.partition_function()
     big = random_markov_network(30, rng=0, max_cardinality=2)
     with pytest.raises(pl.MemoryLimitError, match="use exact inference"):
-        big.partition_function(max_entries=1000)
+        big.joint(max_entries=1000)
+    names = [f"V{i}" for i in range(12)]          # complete graph: eliminating needs 4^12 entries
+    dense = pl.MarkovNetwork(factors=[pl.DiscreteFactor(pair, np.ones((4, 4)))
+                                      for pair in itertools.combinations(names, 2)])
+    with pytest.raises(pl.MemoryLimitError, match=r"max_memory=.*largest clique has 12 variables"):
+        dense.partition_function(max_memory=2**20)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_partition_function_by_elimination_matches_brute_force(seed):
+    mn = random_markov_network(8, rng=seed, max_cardinality=3)
+    z = functools.reduce(lambda a, b: a * b, mn.factors()).values.sum()   # brute force
+    assert mn.partition_function() == pytest.approx(z, rel=1e-12)
+    order = list(reversed(mn.variables))
+    assert mn.partition_function(elimination_order=order) == pytest.approx(z, rel=1e-12)
+
+
+def test_partition_function_of_a_10x10_ising_grid_matches_transfer_matrix():
+    n, coupling = 10, np.array([[1.3, 0.7], [0.7, 1.3]])
+    name = [[f"x{r}_{c}" for c in range(n)] for r in range(n)]
+    edges = [(name[r][c], name[r][c + 1]) for r in range(n) for c in range(n - 1)]
+    edges += [(name[r][c], name[r + 1][c]) for r in range(n - 1) for c in range(n)]
+    grid = pl.MarkovNetwork(edges, [pl.DiscreteFactor(e, coupling) for e in edges])
+    # transfer matrix over whole rows: 2^10 row states
+    rows = np.array(list(itertools.product([0, 1], repeat=n)))
+    within = np.prod(coupling[rows[:, :-1], rows[:, 1:]], axis=1)
+    between = np.prod(coupling[rows[:, None, :], rows[None, :, :]], axis=2)
+    vector = within.copy()
+    for _ in range(n - 1):
+        vector = (vector @ between) * within
+    assert grid.partition_function() == pytest.approx(vector.sum(), rel=1e-10)
 
 
 def test_factor_graph_bipartite(ising4):
