@@ -36,8 +36,9 @@ class SubPlan:
     out of it (``template`` is a list of ``slice(None)`` with the evidence axes filled from
     ``slots``, positions in the evidence-code tuple). In batch mode the evidence axes are moved
     to the front and indexed with code arrays, which puts the rows on a leading axis.
-    ``steps[k] = (variable, operands, None, scope, kind)`` describes the elimination (for
-    explanations and MAP traceback); ``program`` is what runs (small steps fused).
+    ``steps[k] = (variable, operands, space, scope, kind)`` describes the elimination (for
+    explanations and MAP traceback; ``space`` is the iteration space of a summing step, None
+    in batch mode); ``program`` is what runs (small steps fused).
     """
 
     __slots__ = ("inputs", "input_scopes", "steps", "program", "final", "out", "largest", "largest_scope",
@@ -163,7 +164,17 @@ def _order(c, scopes, phases, order_key):
 
 
 def _min_fill(adj, candidates):
-    """``elimination._greedy_order(..., "min-fill")`` with ids as ranks, inlined for speed."""
+    """``elimination._greedy_order(..., "min-fill")`` with ids as ranks, inlined for speed.
+
+    Neighbourhoods are kept twice: as sets (to iterate) and as bitmasks (to count the pairs
+    already connected without building intersection sets).
+    """
+    bits = {}
+    for v, near in adj.items():
+        m = 0
+        for u in near:
+            m |= 1 << u
+        bits[v] = m
     todo = set(candidates)
     current = {}
     for v in todo:
@@ -172,8 +183,8 @@ def _min_fill(adj, candidates):
         if k < 2:
             current[v] = 0
         else:
-            inside = nbrs.intersection
-            current[v] = (k * (k - 1) - sum([len(inside(adj[a])) for a in nbrs])) // 2
+            m = bits[v]
+            current[v] = (k * (k - 1) - sum([(m & bits[a]).bit_count() for a in nbrs])) // 2
     heap = [(s, v) for v, s in current.items()]
     heapq.heapify(heap)
     pop, push = heapq.heappop, heapq.heappush
@@ -184,37 +195,42 @@ def _min_fill(adj, candidates):
             continue
         todo.discard(v)
         nbrs = adj.pop(v)
+        nmask = bits.pop(v)
+        off = ~(1 << v)
         order.append(v)
         fill = []
-        done = set()
         grew = set()  # neighbours of v that gain fill edges
         for a in nbrs:
             near = adj[a]
             near.discard(v)
-            new = nbrs - near
-            new.discard(a)
-            if new:
-                near |= new
-                fill.extend([(a, b) for b in new if b not in done])
+            ma = bits[a] & off
+            missing = nmask & ~ma & ~(1 << a)
+            if missing:
+                new = [b for b in nbrs if missing >> b & 1]
+                near.update(new)
+                ma |= missing
+                fill.extend([(a, b) for b in new if a < b])  # each edge once
                 grew.add(a)
-            done.add(a)
+            bits[a] = ma
         changed = {}
         for u in nbrs:
             if u not in todo:
                 continue
             near = adj[u]
             if u not in grew:  # only loses the pairs (v, x), x not near v (fill edges: below)
-                changed[u] = current[u] - len(near - nbrs)
+                changed[u] = current[u] - len(near) + (bits[u] & nmask).bit_count()
                 continue
             k = len(near)
-            inside = near.intersection
-            changed[u] = (k * (k - 1) - sum([len(inside(adj[a])) for a in near])) // 2
+            m = bits[u]
+            changed[u] = (k * (k - 1) - sum([(m & bits[a]).bit_count() for a in near])) // 2
         for a, b in fill:
             # a fill edge a-b is one missing pair less for every other common neighbour of a, b
             # whose neighbourhood did not grow (those were recomputed above)
-            for u in adj[a] & adj[b]:
-                if u in todo and u not in grew:
-                    changed[u] = changed.get(u, current[u]) - 1
+            common = bits[a] & bits[b]
+            if common:
+                for u in adj[a]:
+                    if common >> u & 1 and u in todo and u not in grew:
+                        changed[u] = changed.get(u, current[u]) - 1
         for u, new in changed.items():
             if new != current[u]:
                 current[u] = new
@@ -236,7 +252,8 @@ def _simulate(c, sp, order, kinds):
     live = set(range(n_inputs))
     steps = []
     largest, largest_scope = 1, ()
-    if BATCH in holders:
+    batched = BATCH in holders
+    if batched:
         card = {u: 1 if u == BATCH else c.cards[u] for u in holders}.__getitem__  # per row
     else:
         card = c.cards.__getitem__
@@ -249,14 +266,15 @@ def _simulate(c, sp, order, kinds):
             union = tuple(dict.fromkeys([u for i in ops for u in scopes[i]]))
         kind = kinds.get(v, "sum") if kinds else "sum"
         if kind == "sum":
-            result = tuple([u for u in union if u != v])
-            size = prod(map(card, result))
+            kept = tuple([u for u in union if u != v])
+            size = prod(map(card, kept))
+            space = None if batched else size * card(v)  # the step's iteration space
             if len(ops) > 1 and size * card(v) > OPTIMIZE_LIMIT and BATCH not in union:
                 size *= card(v)  # pairwise intermediates stay within the union
-            kept = result
         else:
             size = prod(map(card, union))
             kept = tuple([u for u in union if u != v])
+            space = None
         if size > largest:
             largest, largest_scope = size, union
         new = len(scopes)
@@ -268,7 +286,7 @@ def _simulate(c, sp, order, kinds):
             h.add(new)
         live.difference_update(ops)
         live.add(new)
-        steps.append((v, ops, None, union, kind))
+        steps.append((v, ops, space, union, kind))
     final_ops = tuple(sorted(live))
     sp.program, sp.final = _fuse(c, scopes, steps, final_ops, n_inputs, sp.out)
     size = math.prod(card_of(c, u) for u in sp.out if u != BATCH)
@@ -336,13 +354,14 @@ def _fuse(c, scopes, steps, final_ops, n_inputs, out):
             emit(o)
         return ops, 1
 
-    for k, (v, ops, _, union, kind) in enumerate(steps):
+    for k, (v, ops, base, union, kind) in enumerate(steps):
         slot = n_inputs + k
         if kind == "max":
             ops, _ = gather(ops, False, 0)
             program.append((slot, ops, subscripts(ops, union), union.index(v), None))
         else:
-            base = math.prod([card(u) for u in union])
+            if base is None:
+                base = math.prod([card(u) for u in union])
             ops, factor = gather(ops, True, base)
             # the iteration space of ops is base * factor; eliminated inside: card(v) * factor
             pending[slot] = (ops, card(v) * factor, base * factor)
