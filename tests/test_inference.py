@@ -135,6 +135,16 @@ def test_compiled_batch_strategy_matches_table_strategy():
     np.testing.assert_allclose(batch(frame, zero="nan").posterior, a.posterior, atol=TOL)
 
 
+def test_compiled_batch_strategy_orders_a_graph_with_the_batch_axis():
+    # big enough that the batch plan is ordered by min-fill with the batch pseudo-variable inside
+    bn = pl.read_bif(pathlib.Path(__file__).parent / "data" / "alarm.bif.gz")
+    evidence_vars = ["MINVOLSET", "VENTLUNG", "HRBP"]
+    rows = pl.sample(bn, 50, rng=1)[evidence_vars]
+    table = pl.compile_query(bn, ["VENTTUBE"], evidence_vars)
+    batch = pl.compile_query(bn, ["VENTTUBE"], evidence_vars, strategy="batch")
+    np.testing.assert_allclose(batch(rows).posterior, table(rows).posterior, rtol=0, atol=TOL)
+
+
 def test_compiled_query_errors(asia):
     cq = pl.compile_query(asia, "lung", ["either"])
     assert cq.states == [("yes",), ("no",)] and "lung" in repr(cq)

@@ -167,13 +167,14 @@ def _min_fill(adj, candidates):
     """``elimination._greedy_order(..., "min-fill")`` with ids as ranks, inlined for speed.
 
     Neighbourhoods are kept twice: as sets (to iterate) and as bitmasks (to count the pairs
-    already connected without building intersection sets).
+    already connected without building intersection sets). Variable ``v`` is bit ``v + 1``
+    (the batch axis, id -1, is bit 0).
     """
     bits = {}
     for v, near in adj.items():
         m = 0
         for u in near:
-            m |= 1 << u
+            m |= 1 << (u + 1)
         bits[v] = m
     todo = set(candidates)
     current = {}
@@ -196,7 +197,7 @@ def _min_fill(adj, candidates):
         todo.discard(v)
         nbrs = adj.pop(v)
         nmask = bits.pop(v)
-        off = ~(1 << v)
+        off = ~(1 << (v + 1))
         order.append(v)
         fill = []
         grew = set()  # neighbours of v that gain fill edges
@@ -204,9 +205,9 @@ def _min_fill(adj, candidates):
             near = adj[a]
             near.discard(v)
             ma = bits[a] & off
-            missing = nmask & ~ma & ~(1 << a)
+            missing = nmask & ~ma & ~(1 << (a + 1))
             if missing:
-                new = [b for b in nbrs if missing >> b & 1]
+                new = [b for b in nbrs if missing >> (b + 1) & 1]
                 near.update(new)
                 ma |= missing
                 fill.extend([(a, b) for b in new if a < b])  # each edge once
@@ -229,7 +230,7 @@ def _min_fill(adj, candidates):
             common = bits[a] & bits[b]
             if common:
                 for u in adj[a]:
-                    if common >> u & 1 and u in todo and u not in grew:
+                    if common >> (u + 1) & 1 and u in todo and u not in grew:
                         changed[u] = changed.get(u, current[u]) - 1
         for u, new in changed.items():
             if new != current[u]:
