@@ -47,16 +47,15 @@ class SubPlan:
 
 def _subscripts(scopes, out):
     letters = {}
-    for s in (*scopes, out):
-        for v in s:
-            if v not in letters:
-                letters[v] = len(letters)
-    if len(letters) > len(_LETTERS):
+    try:
+        for s in (*scopes, out):
+            for v in s:
+                if v not in letters:
+                    letters[v] = _LETTERS[len(letters)]
+    except IndexError:
         return None  # more than 52 variables in one step: the memory guard refuses it first
-    for v, k in letters.items():
-        letters[v] = _LETTERS[k]
-    get = letters.__getitem__
-    return ",".join(["".join(map(get, s)) for s in scopes]) + "->" + "".join(map(get, out))
+    return ",".join(["".join([letters[v] for v in s]) for s in scopes]) + "->" + "".join(
+        [letters[v] for v in out])
 
 
 def build_subplan(c, factor_ids, evidence_ids, out, order_key, *, batch=False, kinds=None):
@@ -65,12 +64,13 @@ def build_subplan(c, factor_ids, evidence_ids, out, order_key, *, batch=False, k
     ``kinds`` maps a variable to ``"max"`` for max-product steps (MAP); others are summed.
     In batch mode ``out`` starts with ``BATCH`` when any factor holds evidence.
     """
-    position = {v: j for j, v in enumerate(evidence_ids)} if evidence_ids else {}
+    position = dict(zip(evidence_ids, range(len(evidence_ids))))
     observed = position.keys()
     sp = SubPlan()
-    sp.factor_ids = factor_ids if isinstance(factor_ids, list) else list(factor_ids)
+    sp.factor_ids = factor_ids if factor_ids.__class__ is list else list(factor_ids)
     sp.batch = batch
     inputs, input_scopes = [], []
+    add_input, add_scope = inputs.append, input_scopes.append
     scopes, tables = c.scopes, c.tables
     n_factors = len(tables)
     for f in factor_ids:
@@ -79,11 +79,11 @@ def build_subplan(c, factor_ids, evidence_ids, out, order_key, *, batch=False, k
         else:  # a CPD with single-child parents summed in (see _prune.collapsed)
             table, scope, _ = c.extra["collapsed"][f]
         if observed.isdisjoint(scope):
-            inputs.append((table, None, None))
-            input_scopes.append(scope)
+            add_input((table, None, None))
+            add_scope(scope)
             continue
         ev_axes = [a for a, v in enumerate(scope) if v in position]
-        rest = tuple(v for v in scope if v not in position)
+        rest = tuple([v for v in scope if v not in position])
         if batch:
             moved = np.moveaxis(table, ev_axes, list(range(len(ev_axes))))
             inputs.append((moved, None, [position[scope[a]] for a in ev_axes]))
@@ -94,10 +94,10 @@ def build_subplan(c, factor_ids, evidence_ids, out, order_key, *, batch=False, k
         input_scopes.append(rest)
     sp.inputs, sp.input_scopes = inputs, input_scopes
     if batch and not any(BATCH in s for s in input_scopes):
-        out = tuple(v for v in out if v != BATCH)
-    sp.out = tuple(out)
+        out = tuple([v for v in out if v != BATCH])
+    sp.out = out = out if out.__class__ is tuple else tuple(out)
     hidden = set().union(*input_scopes)
-    hidden.difference_update(sp.out)
+    hidden.difference_update(out)
     if kinds:
         # summed variables first, then maximised ones (MAP needs that constraint)
         phases = [{v for v in hidden if kinds.get(v) != "max"}, {v for v in hidden if kinds.get(v) == "max"}]
@@ -107,14 +107,14 @@ def build_subplan(c, factor_ids, evidence_ids, out, order_key, *, batch=False, k
     sp.order_key, sp.kinds = order_key, kinds
     if not kinds and not batch and order_key.__class__ is str:
         cards = c.cards
-        out_size = math.prod([cards[v] for v in sp.out])
+        out_size = math.prod([cards[v] for v in out])
         if out_size * math.prod([cards[v] for v in hidden]) <= FUSE_LIMIT:
             # what fusing would end with: one einsum over everything; steps are simulated on
             # demand (plan_steps); the einsum iterates without intermediates: only the result
             # is allocated
             sp.program, sp.steps = [], None
-            sp.final = (tuple(range(len(input_scopes))), _subscripts(input_scopes, sp.out))
-            sp.largest, sp.largest_scope = out_size, sp.out
+            sp.final = (tuple(range(len(input_scopes))), _subscripts(input_scopes, out))
+            sp.largest, sp.largest_scope = out_size, out
             return sp
     _simulate(c, sp, _order(c, input_scopes, phases, order_key), kinds)
     return sp
@@ -177,8 +177,10 @@ def _min_fill(adj, candidates):
             m |= 1 << (u + 1)
         bits[v] = m
     todo = set(candidates)
+    todo_bits = 0
     current = {}
     for v in todo:
+        todo_bits |= 1 << (v + 1)
         nbrs = adj[v]
         k = len(nbrs)
         if k < 2:
@@ -195,12 +197,14 @@ def _min_fill(adj, candidates):
         if v not in todo or current[v] != s:
             continue
         todo.discard(v)
+        off = ~(1 << (v + 1))
+        todo_bits &= off
         nbrs = adj.pop(v)
         nmask = bits.pop(v)
-        off = ~(1 << (v + 1))
         order.append(v)
         fill = []
         grew = set()  # neighbours of v that gain fill edges
+        grew_bits = 0
         for a in nbrs:
             near = adj[a]
             near.discard(v)
@@ -212,6 +216,7 @@ def _min_fill(adj, candidates):
                 ma |= missing
                 fill.extend([(a, b) for b in new if a < b])  # each edge once
                 grew.add(a)
+                grew_bits |= 1 << (a + 1)
             bits[a] = ma
         changed = {}
         for u in nbrs:
@@ -224,14 +229,17 @@ def _min_fill(adj, candidates):
             k = len(near)
             m = bits[u]
             changed[u] = (k * (k - 1) - sum([(m & bits[a]).bit_count() for a in near])) // 2
-        for a, b in fill:
-            # a fill edge a-b is one missing pair less for every other common neighbour of a, b
-            # whose neighbourhood did not grow (those were recomputed above)
-            common = bits[a] & bits[b]
-            if common:
-                for u in adj[a]:
-                    if common >> (u + 1) & 1 and u in todo and u not in grew:
-                        changed[u] = changed.get(u, current[u]) - 1
+        if fill:
+            keep = todo_bits & ~grew_bits
+            for a, b in fill:
+                # a fill edge a-b is one missing pair less for every other common neighbour of
+                # a and b whose neighbourhood did not grow (those were recomputed above)
+                common = bits[a] & bits[b] & keep
+                while common:
+                    low = common & -common
+                    common ^= low
+                    u = low.bit_length() - 2
+                    changed[u] = changed.get(u, current[u]) - 1
         for u, new in changed.items():
             if new != current[u]:
                 current[u] = new
