@@ -304,6 +304,8 @@ def _bn_pieces(c, query_ids, evidence_ids, collapse=True):
         while stack:
             v = stack.pop()
             for f in (v, *children[v]):
+                if not relevant >> f & 1:
+                    continue  # barren, and so are its descendants (a relevant one would make f relevant)
                 while short and len(children[f]) == 1:
                     # a child summed into its own child's table: v is in that table instead
                     x = children[f][0]
