@@ -211,8 +211,9 @@ def _min_fill(adj, candidates):
             ma = bits[a] & off
             missing = nmask & ~ma & ~(1 << (a + 1))
             if missing:
-                new = [b for b in nbrs if missing >> (b + 1) & 1]
-                near.update(new)
+                new = nbrs - near
+                new.discard(a)
+                near |= new
                 ma |= missing
                 fill.extend([(a, b) for b in new if a < b])  # each edge once
                 grew.add(a)
