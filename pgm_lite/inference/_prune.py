@@ -75,10 +75,18 @@ def variable_ids(c, variables, *, allow_empty=False):
     """Validate query variables; return their ids (a lone string is one variable)."""
     if isinstance(variables, str):
         variables = (variables,)
-    ids = tuple(_var_id(c, v) for v in variables)
+    elif variables.__class__ is not list and variables.__class__ is not tuple:
+        variables = list(variables)
+    get = c.index.get
+    try:
+        ids = tuple([get(v) for v in variables])
+    except TypeError:  # unhashable: certainly not a variable (the slow path says which)
+        ids = (None,)
+    if None in ids:
+        ids = tuple([_var_id(c, v) for v in variables])
     if not ids and not allow_empty:
         raise PGMError("empty query: name at least one variable")
-    if len(set(ids)) != len(ids):
+    if len(ids) > 1 and len(set(ids)) != len(ids):
         dupes = sorted({c.names[i] for i in ids if ids.count(i) > 1})
         raise PGMError(f"query names variable(s) {dupes} more than once")
     return ids
