@@ -420,3 +420,21 @@ def test_single_child_parents_summed_into_cpds_match_brute_force(seed):
                 pl.query(bn, query, evidence)
             continue
         assert np.abs(pl.query(bn, query, evidence).values - expected).max() < TOL
+
+
+def test_slice_evidence_indexes_the_evidence_axes_and_keeps_the_rest():
+    from pgm_lite.inference._plan import slice_evidence
+
+    table = np.arange(24.0).reshape(2, 3, 4)
+    other = np.ones(5)
+    inputs = [
+        (table, [slice(None)] * 3, [(0, 1), (2, 0)]),  # axes 0 and 2 observed: codes[1], codes[0]
+        (other, None, None),  # no evidence: passed through as is
+        (table, [slice(None)] * 3, [(1, 0)], ("extra",)),  # junction tree inputs carry a 4th item
+    ]
+    codes = (2, 1)
+    first, second, third = slice_evidence(inputs, codes)
+    np.testing.assert_array_equal(first, table[1, :, 2])
+    assert second is other
+    np.testing.assert_array_equal(third, table[:, 2, :])
+    assert inputs[0][1] == [slice(None)] * 3  # the templates are not modified

@@ -435,18 +435,29 @@ def _gib(n_bytes):
     return f"{n_bytes / 2**30:.3g} GiB"
 
 
-def run(sp, codes):
-    """Execute a subplan for one evidence assignment (``codes`` by evidence position)."""
+def slice_evidence(inputs, codes):
+    """Return the input tables with the evidence ``codes`` (by evidence position) sliced out.
+
+    ``inputs[k]`` starts with ``(table, template, slots)`` (see :class:`SubPlan`; junction tree
+    inputs carry a fourth item, ignored here): ``template`` is None when the table holds no
+    evidence, else a list of ``slice(None)`` whose axes ``slots[i][0]`` get ``codes[slots[i][1]]``.
+    """
     arrays = []
-    for table, template, slots in sp.inputs:
+    for inp in inputs:
+        template = inp[1]
         if template is None:
-            arrays.append(table)
+            arrays.append(inp[0])
         else:
             index = template.copy()
-            for axis, j in slots:
+            for axis, j in inp[2]:
                 index[axis] = codes[j]
-            arrays.append(table[tuple(index)])
-    return _contract(sp, arrays)
+            arrays.append(inp[0][tuple(index)])
+    return arrays
+
+
+def run(sp, codes):
+    """Execute a subplan for one evidence assignment (``codes`` by evidence position)."""
+    return _contract(sp, slice_evidence(sp.inputs, codes))
 
 
 def run_batch(sp, columns):

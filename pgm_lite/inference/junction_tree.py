@@ -16,7 +16,7 @@ import numpy as np
 from ..elimination import _greedy_order
 from ..exceptions import MemoryLimitError, PGMError
 from ..factor import DiscreteFactor
-from ._plan import FUSE_LIMIT, _subscripts
+from ._plan import FUSE_LIMIT, _subscripts, slice_evidence
 from ._prune import (
     DEFAULT_MAX_MEMORY,
     compiled,
@@ -315,16 +315,7 @@ class _CalibrationPlan:
             if k in self.fixed:
                 psi.append(self.fixed[k])
                 continue
-            arrays = []
-            for table, template, slots, _ in inputs:
-                if template is None:
-                    arrays.append(table)
-                else:
-                    index = template.copy()
-                    for axis, j in slots:
-                        index[axis] = codes[j]
-                    arrays.append(table[tuple(index)])
-            psi.append(np.einsum(self.psi_subs[k], *arrays))
+            psi.append(np.einsum(self.psi_subs[k], *slice_evidence(inputs, codes)))
         return psi
 
     def _collect(self, psi):

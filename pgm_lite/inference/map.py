@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
-from ._plan import _contract, build_subplan, check_memory, run
+from ._plan import _contract, build_subplan, check_memory, run, slice_evidence
 from ._prune import (
     DEFAULT_MAX_MEMORY,
     compiled,
@@ -89,17 +89,8 @@ def map_query(model, variables=None, evidence=None, *, elimination_order="min-fi
         raise zero_evidence(c, evidence_ids, codes)
     if main is None:
         return MAPResult({}, 1.0)
-    arrays = []
-    for table, template, slots in main.inputs:
-        if template is None:
-            arrays.append(table)
-        else:
-            index = template.copy()
-            for axis, j in slots:
-                index[axis] = codes[j]
-            arrays.append(table[tuple(index)])
     traces = []
-    best = float(_contract(main, arrays, traces))
+    best = float(_contract(main, slice_evidence(main.inputs, codes), traces))
     if not best > 0:
         raise zero_evidence(c, evidence_ids, codes)
     chosen = {}
