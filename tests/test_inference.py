@@ -275,9 +275,10 @@ def test_pairwise_paths_and_step_fusion_give_the_same_answer(monkeypatch):
     evidence = {"X2": 1, "X5": 0}
     reference = brute_force_joint(bn)
     expected, _ = _posterior(reference, ["X0", "X7"], evidence)
-    for fuse, optimize in [(1, 1), (10**6, 10**9), (1, 10**9)]:
+    for fuse, optimize, whole in [(1, 1, 0), (10**6, 10**9, 0), (1, 10**9, 0), (1, 1, 10**9)]:
         monkeypatch.setattr(_plan, "FUSE_LIMIT", fuse)
         monkeypatch.setattr(_plan, "OPTIMIZE_LIMIT", optimize)
+        monkeypatch.setattr(_plan, "WHOLE_LIMIT", whole)
         fresh = bn.copy()  # a new model: no cached plans
         got = pl.query(fresh, ["X0", "X7"], evidence)
         assert np.abs(got.values - expected).max() < TOL
@@ -438,3 +439,42 @@ def test_slice_evidence_indexes_the_evidence_axes_and_keeps_the_rest():
     assert second is other
     np.testing.assert_array_equal(third, table[:, 2, :])
     assert inputs[0][1] == [slice(None)] * 3  # the templates are not modified
+
+
+def test_mid_sized_pieces_run_as_one_einsum_and_still_explain_their_steps(monkeypatch):
+    # a piece whose iteration space times operands is at most WHOLE_LIMIT skips ordering and
+    # step simulation (one einsum); its steps are simulated only when explained
+    from pgm_lite.inference import _plan
+    from pgm_lite.inference._prune import compiled
+
+    bn = random_network(9, max_parents=3, max_cardinality=3, rng=2)
+    evidence = {"X3": 1}
+    expected, _ = _posterior(brute_force_joint(bn), ["X8"], evidence)
+    results, explained = [], []
+    for whole in (0, 10**9):  # planned step by step, then one einsum
+        monkeypatch.setattr(_plan, "WHOLE_LIMIT", whole)
+        fresh = bn.copy()
+        got = pl.query(fresh, ["X8"], evidence)
+        assert np.abs(got.values - expected).max() < TOL
+        subplans = [sp for plan in compiled(fresh).plans.values() for sp in plan.subplans]
+        assert any(len(sp.input_scopes) > 1 for sp in subplans)
+        assert all((sp.steps is None) == (whole > 0) for sp in subplans if len(sp.input_scopes) > 1)
+        results.append(got.values)
+        explained.append([(s.variable, s.scope) for s in pl.explain_query(fresh, ["X8"], evidence).steps])
+    np.testing.assert_allclose(results[0], results[1], rtol=0, atol=TOL)
+    assert [v for v, _ in explained[0]] == [v for v, _ in explained[1]]
+    # the marginals strategy prices a one-einsum piece by its iteration space
+    from pgm_lite.inference.junction_tree import EINSUM_COST, _plan_cost
+
+    c = compiled(fresh)
+    sp = next(sp for plan in c.plans.values() for sp in plan.subplans if sp.steps is None)
+    space = np.prod([c.cards[u] for u in set().union(*sp.input_scopes)])
+    assert _plan_cost(c, sp) == space + EINSUM_COST
+    # more than 52 variables in one einsum (possible only with cardinality-1 variables): planned
+    monkeypatch.setattr(_plan, "_subscripts", lambda scopes, out: None)
+    fresh = bn.copy()
+    got = pl.query(fresh, ["X8"], evidence)
+    assert np.abs(got.values - expected).max() < TOL
+    assert all(sp.steps is not None for plan in compiled(fresh).plans.values() for sp in plan.subplans
+               if len(sp.input_scopes) > 1)
+    assert [set(scope) for _, scope in explained[0]] == [set(scope) for _, scope in explained[1]]

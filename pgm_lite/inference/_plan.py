@@ -19,6 +19,7 @@ from ._prune import check_order_covers
 
 BATCH = -1  # pseudo-variable id of the batch (evidence rows) axis
 FUSE_LIMIT = 128  # merge small elimination steps whose joint iteration space is at most this
+WHOLE_LIMIT = 24_576  # a query piece whose iteration space times operands is at most this: one einsum
 OPTIMIZE_LIMIT = 2**14  # steps iterating over more entries go pairwise (BLAS) along a fixed path
 _LETTERS = string.ascii_letters
 
@@ -108,12 +109,15 @@ def build_subplan(c, factor_ids, evidence_ids, out, order_key, *, batch=False, k
     if not kinds and not batch and order_key.__class__ is str:
         cards = c.cards
         out_size = math.prod([cards[v] for v in out])
-        if out_size * math.prod([cards[v] for v in hidden]) <= FUSE_LIMIT:
-            # what fusing would end with: one einsum over everything; steps are simulated on
-            # demand (plan_steps); the einsum iterates without intermediates: only the result
-            # is allocated
+        space = out_size * math.prod([cards[v] for v in hidden])
+        subscripts = None if space * len(input_scopes) > WHOLE_LIMIT else _subscripts(input_scopes, out)
+        if subscripts is not None:
+            # one einsum over everything, when it costs less than ordering and simulating the
+            # steps (its work is about the iteration space times the operands): steps are
+            # simulated on demand (plan_steps); the einsum iterates without intermediates, only
+            # the result is allocated
             sp.program, sp.steps = [], None
-            sp.final = (tuple(range(len(input_scopes))), _subscripts(input_scopes, out))
+            sp.final = (tuple(range(len(input_scopes))), subscripts)
             sp.largest, sp.largest_scope = out_size, out
             return sp
     _simulate(c, sp, _order(c, input_scopes, phases, order_key), kinds)

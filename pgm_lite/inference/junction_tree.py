@@ -16,7 +16,7 @@ import numpy as np
 from ..elimination import _greedy_order
 from ..exceptions import MemoryLimitError, PGMError
 from ..factor import DiscreteFactor
-from ._plan import FUSE_LIMIT, _subscripts, slice_evidence
+from ._plan import _subscripts, slice_evidence
 from ._prune import (
     DEFAULT_MAX_MEMORY,
     compiled,
@@ -509,9 +509,9 @@ def _elimination_plans(c, jt, order_key, evidence_ids, wanted, max_memory):
 
 
 def _plan_cost(c, sp):
-    if sp.steps is None:  # a single small einsum
-        return FUSE_LIMIT + EINSUM_COST
     cards = c.cards
+    if sp.steps is None:  # a single einsum over the piece's variables
+        return math.prod([cards[u] for u in set().union(*sp.input_scopes)]) + EINSUM_COST
     total = EINSUM_COST * (len(sp.program) + 1)
     for _, _, _, union, _ in sp.steps:
         total += math.prod([cards[u] for u in union])
