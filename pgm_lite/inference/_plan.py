@@ -43,7 +43,7 @@ class SubPlan:
     """
 
     __slots__ = ("inputs", "input_scopes", "steps", "program", "final", "out", "largest", "largest_scope",
-                 "factor_ids", "batch", "order_key", "kinds")
+                 "factor_ids", "batch", "order_key", "kinds", "deferred", "runs")
 
 
 def _subscripts(scopes, out):
@@ -106,6 +106,7 @@ def build_subplan(c, factor_ids, evidence_ids, out, order_key, *, batch=False, k
         kinds = {}
         phases = [hidden]
     sp.order_key, sp.kinds = order_key, kinds
+    sp.deferred = None
     if not kinds and not batch and order_key.__class__ is str:
         cards = c.cards
         out_size = math.prod([cards[v] for v in out])
@@ -119,6 +120,8 @@ def build_subplan(c, factor_ids, evidence_ids, out, order_key, *, batch=False, k
             sp.program, sp.steps = [], None
             sp.final = (tuple(range(len(input_scopes))), subscripts)
             sp.largest, sp.largest_scope = out_size, out
+            if space > FUSE_LIMIT:  # step by step is faster once planned: plan it when reused
+                sp.deferred, sp.runs = c, 0
             return sp
     _simulate(c, sp, _order(c, input_scopes, phases, order_key), kinds)
     return sp
@@ -461,7 +464,22 @@ def slice_evidence(inputs, codes):
 
 def run(sp, codes):
     """Execute a subplan for one evidence assignment (``codes`` by evidence position)."""
+    if sp.deferred is not None:
+        if sp.runs:
+            _plan_deferred(sp)
+        else:
+            sp.runs = 1
     return _contract(sp, slice_evidence(sp.inputs, codes))
+
+
+def _plan_deferred(sp):
+    """Plan a one-einsum subplan step by step (its first run skipped that; reruns gain by it).
+
+    The steps' tables stay within the piece's iteration space, which the memory guard admitted.
+    """
+    c, sp.deferred = sp.deferred, None
+    hidden = set().union(*sp.input_scopes).difference(sp.out)
+    _simulate(c, sp, _order(c, sp.input_scopes, [hidden], sp.order_key), {})
 
 
 def run_batch(sp, columns):
