@@ -290,7 +290,7 @@ def write(rows, marg_rows, batch, refused, sp_cold, sp_warm, sp_ag_cold, sp_ag_w
         "|---|---:|---:|---:|---:|---:|---:|---:|",
         *rows,
         "",
-        f"Geometric mean speed-up: **{geo_mean(sp_cold):.0f}x** (cold) / **{geo_mean(sp_warm):.0f}x** (warm) "
+        f"Geometric mean speed-up: **{geo_mean(sp_cold):.1f}x** (cold) / **{geo_mean(sp_warm):.1f}x** (warm) "
         f"over pgmpy; **{geo_mean(sp_ag_cold):.1f}x** (cold) / **{geo_mean(sp_ag_warm):.1f}x** (warm) over pyAgrum.",
         "",
         "## All marginals given the same evidence (ms)",
