@@ -285,22 +285,29 @@ def test_pairwise_paths_and_step_fusion_give_the_same_answer(monkeypatch):
         assignment, p = pl.map_query(fresh, ["X0", "X7"], evidence)
         assert abs(p - expected.max()) < TOL
 
-
-@pytest.mark.parametrize("seed", range(6))
-def test_single_posteriors_with_much_evidence_match_brute_force(seed):
-    # many observed variables split the network into pieces the query does not need: the
-    # fast pruning must still refuse impossible evidence and answer the rest exactly
-    bn = random_network(10, max_parents=2, max_cardinality=3, rng=seed, zero_fraction=0.4)
+def _check_single_posteriors(bn, rng, evidence_sizes, cases=12):
+    """Compare ``cases`` random single-variable posteriors with brute force (impossible evidence
+    must raise); return the (query, evidence) pairs that had an answer."""
     joint = brute_force_joint(bn)
-    rng = np.random.default_rng(seed)
-    for _ in range(12):
-        query, evidence = _random_case(bn, rng, n_query=1, n_evidence=int(rng.integers(1, 6)))
+    answered = []
+    for _ in range(cases):
+        query, evidence = _random_case(bn, rng, n_query=1, n_evidence=int(rng.integers(*evidence_sizes)))
         expected, _ = _posterior(joint, query, evidence)
         if expected is None:
             with pytest.raises(pl.ZeroEvidenceError, match="probability zero"):
                 pl.query(bn, query, evidence)
             continue
         assert np.abs(pl.query(bn, query, evidence).values - expected).max() < TOL
+        answered.append((query, evidence))
+    return answered
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_single_posteriors_with_much_evidence_match_brute_force(seed):
+    # many observed variables split the network into pieces the query does not need: the
+    # fast pruning must still refuse impossible evidence and answer the rest exactly
+    bn = random_network(10, max_parents=2, max_cardinality=3, rng=seed, zero_fraction=0.4)
+    for query, evidence in _check_single_posteriors(bn, np.random.default_rng(seed), (1, 6)):
         ex = pl.explain_query(bn, query, evidence)  # steps are simulated on demand
         assert set(ex.order) | set(query) | set(evidence) | set(ex.pruned) == set(bn.variables)
 
@@ -411,16 +418,7 @@ def test_single_child_parents_summed_into_cpds_match_brute_force(seed):
     # absorbed variables' parents
     bn = random_network(9, max_parents=seed % 3 + 1, max_cardinality=3, rng=seed,
                         zero_fraction=0.3 * (seed % 2))
-    joint = brute_force_joint(bn)
-    rng = np.random.default_rng(seed)
-    for _ in range(12):
-        query, evidence = _random_case(bn, rng, n_query=1, n_evidence=int(rng.integers(0, 3)))
-        expected, _ = _posterior(joint, query, evidence)
-        if expected is None:
-            with pytest.raises(pl.ZeroEvidenceError, match="probability zero"):
-                pl.query(bn, query, evidence)
-            continue
-        assert np.abs(pl.query(bn, query, evidence).values - expected).max() < TOL
+    _check_single_posteriors(bn, np.random.default_rng(seed), (0, 3))
 
 
 def test_slice_evidence_indexes_the_evidence_axes_and_keeps_the_rest():
