@@ -9,9 +9,13 @@ __version__ = "0.1.0"
 
 # -- core --
 from .exceptions import (
+    ArgumentTypeError,
+    DotNotFoundError,
     MemoryLimitError,
+    OptionError,
     ParseError,
     PGMError,
+    RenderError,
     ShapeError,
     StructureError,
     VariableNotFoundError,
@@ -33,7 +37,8 @@ from .parameters import count_parameters, parameter_table
 
 _CORE = [
     "PGMError", "StructureError", "ShapeError", "VariableNotFoundError", "ZeroEvidenceError",
-    "ParseError", "MemoryLimitError", "DiscreteFactor", "TabularCPD", "BayesianNetwork",
+    "ParseError", "MemoryLimitError", "RenderError", "DotNotFoundError", "OptionError",
+    "ArgumentTypeError", "DiscreteFactor", "TabularCPD", "BayesianNetwork",
     "MarkovNetwork", "Independence", "parse_independence", "is_d_separated", "active_trail_nodes",
     "markov_blanket", "independencies_hold", "count_parameters", "parameter_table",
 ]
@@ -57,6 +62,7 @@ _IO = ["read", "read_bif", "write_bif", "read_xmlbif", "write_xmlbif", "read_uai
 
 # -- inference --
 from .elimination import elimination_order, induced_width
+from ._model import register_engine
 from .inference import (
     JunctionTree,
     VariableElimination,
@@ -68,6 +74,9 @@ from .inference import (
     probability,
     query,
 )
+from .inference import model_partition_function as _model_partition_function
+
+register_engine("partition_function", _model_partition_function)
 
 _INFERENCE = [
     "query", "VariableElimination", "marginals", "JunctionTree", "map_query", "probability",
@@ -75,14 +84,12 @@ _INFERENCE = [
 ]
 
 # -- sampling --
-from .sampling import approximate_query, sample
-from .gibbs import gibbs_sample
+from .sampling import approximate_query, gibbs_sample, sample
 
 _SAMPLING = ["sample", "gibbs_sample", "approximate_query"]
 
 # -- learning --
-from .learning import fit, log_likelihood
-from .em import fit_em
+from .learning import fit, fit_em, log_likelihood
 
 _LEARNING = ["fit", "fit_em", "log_likelihood"]
 

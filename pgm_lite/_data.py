@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
-from ._checks import format_choices
+from ._validate import format_choices
 from .exceptions import PGMError, ShapeError, VariableNotFoundError
 
-__all__ = ["encode_table", "MISSING"]
+__all__ = ["MISSING", "encode_columns", "encode_table", "label_codes"]
 
 MISSING = -1  # code of a missing value when ``allow_missing=True``
 
@@ -129,3 +132,52 @@ def _encode_column(variable, names, column, allow_missing):
             f"column {variable!r} has unknown state {bad!r}; choose from {list(names)}"
         )
     return codes
+
+
+def encode_columns(model, data, *, allow_missing=False, allow_empty=False):
+    """Return the data's codes as a (n_variables, n_rows) array, one contiguous row per variable."""
+    codes = _encode_frame_fast(model, data, allow_missing) if hasattr(data, "columns") else None
+    if codes is None:  # arrays, or a frame with a problem: encode_table raises the right error
+        codes = np.ascontiguousarray(encode_table(model, data, allow_missing=allow_missing).T)
+    if codes.shape[1] == 0 and not allow_empty:
+        raise PGMError("data has no rows; nothing to learn from")
+    return codes
+
+
+def _encode_frame_fast(model, data, allow_missing):
+    """Fast path for DataFrames of Categorical or string columns; None when in doubt."""
+    variables = model.variables
+    if sorted(map(str, data.columns)) != sorted(variables) or len(data) == 0:
+        return None
+    biggest = max(len(model.states(v)) for v in variables)
+    codes = np.empty((len(variables), len(data)), dtype=np.int8 if biggest <= 127 else np.int32)
+
+    def encode(j):
+        return _encode_text_column(model.states(variables[j]), data[variables[j]], codes[j], allow_missing)
+
+    import pandas as pd
+
+    workers = min(4, os.cpu_count() or 1)
+    text = any(not isinstance(data[v].dtype, pd.CategoricalDtype) for v in variables)
+    if workers == 1 or codes.size < 4_000_000 or not text:
+        ok = [encode(j) for j in range(len(variables))]
+    else:  # hashing strings releases the GIL for long stretches
+        with ThreadPoolExecutor(workers) as pool:
+            ok = list(pool.map(encode, range(len(variables))))
+    return codes if all(ok) else None
+
+
+def _encode_text_column(states, column, out, allow_missing):
+    """Write the codes of one column into ``out``; return False if encode_table must judge it."""
+    import pandas as pd
+
+    dtype = column.dtype
+    if not (isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_object_dtype(dtype)
+            or pd.api.types.is_string_dtype(dtype)):
+        return False
+    codes = label_codes(states, column)
+    if (codes == -2).any():
+        return False
+    out[:] = codes
+    missing = out < 0
+    return not (missing.any() and (not allow_missing or missing.all()))

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
-import math
 import re
 
 import networkx as nx
 import numpy as np
 
-from ._checks import _merge_states, _reject_duplicates, _split_states, check_variable
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from . import graphs
+from ._data import encode_table
+from ._model import GraphicalModel
+from ._states import as_variables, merge_states, reject_duplicates, split_states
 from .cpd import TabularCPD
-from .exceptions import MemoryLimitError, StructureError, VariableNotFoundError
-from .factor import DiscreteFactor, _state_tuple, state_index
+from .exceptions import ArgumentTypeError, StructureError, VariableNotFoundError
+from .factor import DiscreteFactor
+from .markov_network import MarkovNetwork
 
 __all__ = ["BayesianNetwork"]
 
 
-class BayesianNetwork:
+class BayesianNetwork(GraphicalModel):
     """A Bayesian network: a directed acyclic graph plus ``P(variable | parents)`` per variable.
 
     The network *owns* an ``nx.DiGraph`` (it does not inherit from one), so every change goes
@@ -56,17 +62,24 @@ class BayesianNetwork:
     -1.7148
     """
 
-    def __init__(self, edges=(), cpds=(), *, variables=(), states=None):
-        self._graph = nx.DiGraph()
-        self._states = {}
-        self._cpds = {}
-        self._topological = None
-        self._version = 0
+    is_directed = True
+    _graph: nx.DiGraph
+
+    def __init__(
+        self,
+        edges: Iterable[tuple[str, str]] = (),
+        cpds: Iterable[TabularCPD] = (),
+        *,
+        variables: Iterable[str] = (),
+        states: int | Mapping[str, Any] | None = None,
+    ) -> None:
+        self._cpds: dict[str, TabularCPD] = {}
+        self._topological: list[str] | None = None
         cpds = list(cpds)
         edges = [_as_edge(e) for e in edges]
         declared = list(variables)
-        _reject_duplicates(declared)
-        default, per_var = _split_states(states)
+        reject_duplicates(declared)
+        default, per_var = split_states(states)
 
         names = dict.fromkeys(declared)
         for u, v in edges:
@@ -74,7 +87,7 @@ class BayesianNetwork:
         seen_cpd = set()
         for cpd in cpds:
             if not isinstance(cpd, TabularCPD):
-                raise TypeError(f"cpds must be TabularCPD objects, got {type(cpd).__name__}")
+                raise ArgumentTypeError(f"cpds must be TabularCPD objects, got {type(cpd).__name__}")
             if cpd.variable in seen_cpd:
                 raise StructureError(f"two CPDs given for variable {cpd.variable!r}")
             seen_cpd.add(cpd.variable)
@@ -106,50 +119,28 @@ class BayesianNetwork:
         for cpd in cpds:
             for var in cpd.scope:
                 sources[var].append((f"the CPD of {cpd.variable!r}", cpd.states[var]))
-        self._states = {v: _merge_states(v, sources[v], default) for v in names}
-        self._graph = graph
+        self._init_protocol(graph, {v: merge_states(v, sources[v], default) for v in names})
         self._cpds = {c.variable: _relabel(c, self._states) for c in cpds}
 
     # -- reading the model ------------------------------------------------------------------
     @property
-    def variables(self):
-        """list of str: the variables in declaration order."""
-        return list(self._states)
-
-    @property
-    def edges(self):
+    def edges(self) -> list[tuple[str, str]]:
         """list of (str, str): the directed edges ``(parent, child)``."""
         return [(p, v) for v in self._states for p in self.parents(v)]
 
-    @property
-    def graph(self):
-        """nx.DiGraph: a copy of the structure (changing it does not change the model)."""
-        return self._graph.copy()
-
-    def _check(self, variable):
-        return check_variable(variable, self._states)
-
-    def states(self, variable):
-        """Return the state names of ``variable`` as a tuple of str."""
-        return self._states[self._check(variable)]
-
-    def cardinality(self, variable):
-        """Return the number of states of ``variable``."""
-        return len(self.states(variable))
-
-    def parents(self, variable):
+    def parents(self, variable: str) -> list[str]:
         """Return the parents of ``variable`` in CPD axis order (edge order before a CPD exists)."""
-        cpd = self._cpds.get(self._check(variable))
+        cpd = self._cpds.get(self.check_variable(variable))
         return list(cpd.parents) if cpd is not None else list(self._graph.predecessors(variable))
 
     def children(self, variable):
         """Return the children of ``variable`` in declaration order."""
-        kids = set(self._graph.successors(self._check(variable)))
+        kids = set(self._graph.successors(self.check_variable(variable)))
         return [v for v in self._states if v in kids]
 
     def has_cpd(self, variable):
         """Whether ``variable`` has a conditional table."""
-        return self._check(variable) in self._cpds
+        return self.check_variable(variable) in self._cpds
 
     def cpd(self, variable):
         """Return the :class:`TabularCPD` of ``variable``.
@@ -159,7 +150,7 @@ class BayesianNetwork:
         StructureError
             If the variable has no CPD yet (structure-only models).
         """
-        cpd = self._cpds.get(self._check(variable))
+        cpd = self._cpds.get(self.check_variable(variable))
         if cpd is None:
             raise StructureError(
                 f"variable {variable!r} has no CPD; add one with add_cpd or learn them with pl.fit"
@@ -174,25 +165,10 @@ class BayesianNetwork:
         """Whether every variable has a CPD."""
         return len(self._cpds) == len(self._states)
 
-    def state_index(self, variable, state):
-        """Return the integer code of ``state`` (a name or an index) of ``variable``."""
-        return state_index(variable, self.states(variable), state)
-
-    def encode_evidence(self, evidence):
-        """Translate ``{variable: state name or index}`` to ``{variable: code}``, validating both.
-
-        Examples
-        --------
-        >>> pl.BayesianNetwork([("A", "B")], states={"B": ["lo", "hi"]}).encode_evidence({"B": "hi"})
-        {'B': 1}
-        """
-        return {v: self.state_index(v, s) for v, s in dict(evidence or {}).items()}
-
     def topological_order(self):
         """Return the variables parents-first; ties follow declaration order (deterministic)."""
         if self._topological is None:
-            index = {v: i for i, v in enumerate(self._states)}
-            self._topological = list(nx.lexicographical_topological_sort(self._graph, key=index.get))
+            self._topological = graphs.topological_order(self._graph)
         return list(self._topological)
 
     def check(self):
@@ -222,8 +198,8 @@ class BayesianNetwork:
         MemoryLimitError
             If the joint has more than ``max_entries`` entries.
         """
-        _guard_joint(self, max_entries)
-        result = DiscreteFactor._from_parts((), np.array(1.0), {})
+        self._guard_joint(max_entries)
+        result = DiscreteFactor((), 1.0)
         for factor in self.factors():
             result = result.product(factor)
         return result.transpose(self.variables)
@@ -248,10 +224,8 @@ class BayesianNetwork:
             if missing:
                 raise VariableNotFoundError(f"assignment misses variables {missing}")
             codes = np.array([[self.state_index(v, assignment[v]) for v in self._states]])
-            return float(_log_prob_codes(self, codes)[0])
-        from ._data import encode_table
-
-        return _log_prob_codes(self, encode_table(self, assignment))
+            return float(self._log_prob_codes(codes)[0])
+        return self._log_prob_codes(encode_table(self, assignment))
 
     def factorization(self, latex=False):
         r"""Return the chain-rule factorisation the graph encodes, e.g. ``"P(A) P(B | A)"``.
@@ -278,20 +252,11 @@ class BayesianNetwork:
         return sep.join(terms)
 
     # -- changing the model -----------------------------------------------------------------
-    def _changed(self):
+    def _changed(self) -> None:
         self._topological = None
-        self._version += 1
+        super()._changed()
 
-    def add_variable(self, variable, states=2):
-        """Declare a new variable with ``states`` (a count or a sequence of names)."""
-        if variable in self._states:
-            raise StructureError(f"variable {variable!r} already exists")
-        names = _state_tuple(variable, states)
-        self._graph.add_node(variable)
-        self._states[variable] = names
-        self._changed()
-
-    def add_edge(self, parent, child):
+    def add_edge(self, parent: str, child: str) -> None:
         """Add the edge ``parent -> child``; unknown variables are added with two states.
 
         Raises
@@ -334,7 +299,7 @@ class BayesianNetwork:
             If a cardinality or state names disagree with the model.
         """
         if not isinstance(cpd, TabularCPD):
-            raise TypeError(f"add_cpd needs a TabularCPD, got {type(cpd).__name__}")
+            raise ArgumentTypeError(f"add_cpd needs a TabularCPD, got {type(cpd).__name__}")
         v = cpd.variable
         current = list(self._graph.predecessors(v)) if v in self._graph else []
         if current:
@@ -344,7 +309,7 @@ class BayesianNetwork:
             sources = [("the CPD", cpd.states[var])]
             if var in self._states:
                 sources.insert(0, ("the network", self._states[var]))
-            merged[var] = _merge_states(var, sources, 2)
+            merged[var] = merge_states(var, sources, 2)
         graph = self._graph.copy()
         graph.add_nodes_from(cpd.scope)
         graph.add_edges_from((p, v) for p in cpd.parents)
@@ -368,11 +333,9 @@ class BayesianNetwork:
     def copy(self):
         """Return an independent copy (tables included)."""
         new = object.__new__(BayesianNetwork)
-        new._graph = self._graph.copy()
-        new._states = dict(self._states)
-        new._cpds = {v: c.copy() for v, c in self._cpds.items()}
+        new._init_protocol(self._graph.copy(), dict(self._states))
+        new._cpds = dict(self._cpds)  # CPDs are immutable (read-only tables): sharing is safe
         new._topological = None
-        new._version = 0
         return new
 
     def __repr__(self):
@@ -381,7 +344,7 @@ class BayesianNetwork:
             f"{self._graph.number_of_edges()} edges, {len(self._cpds)} CPDs>"
         )
 
-    def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **kwargs: Any) -> dict[str, Any]:
         """Jupyter display: the graph drawn by :func:`pgm_lite.render` (runs ``dot`` only here)."""
         from .render import render
 
@@ -405,35 +368,107 @@ class BayesianNetwork:
 
         return minimal_imap(variables, independencies, states=states)
 
-    def is_d_separated(self, x, y, given=()):
-        """Whether ``x`` and ``y`` (variables or sets) are d-separated by ``given``."""
-        from .independence import is_d_separated
+    def _variable_set(self, names: str | Iterable[str]) -> set[str]:
+        return {self.check_variable(v) for v in as_variables(names)}
 
-        return is_d_separated(self, x, y, given)
+    def is_d_separated(self, x: str | Iterable[str], y: str | Iterable[str],
+                       given: str | Iterable[str] = ()) -> bool:
+        """Whether ``x`` and ``y`` (variables or sets) are d-separated by ``given``.
 
-    def active_trail_nodes(self, x, given=()):
-        """Return the variables reachable from ``x`` by an active trail given ``given``."""
-        from .independence import active_trail_nodes
+        Examples
+        --------
+        >>> pl.BayesianNetwork([("A", "B"), ("B", "C")]).is_d_separated("A", "C", ["B"])
+        True
+        """
+        return graphs.d_separated(self._graph, self._variable_set(x), self._variable_set(y),
+                                  self._variable_set(given))
 
-        return active_trail_nodes(self, x, given)
+    def active_trail_nodes(self, x: str | Iterable[str], given: str | Iterable[str] = ()) -> list[str]:
+        """Return the variables reachable from ``x`` by an active trail given ``given``.
 
-    def markov_blanket(self, variable):
-        """Return parents, children and the children's other parents of ``variable``."""
-        from .independence import markov_blanket
+        Examples
+        --------
+        >>> pl.BayesianNetwork([("A", "C"), ("B", "C")]).active_trail_nodes("A", ["C"])
+        ['B']
+        """
+        start = self._variable_set(x)
+        found = graphs.reachable(self._graph, start, self._variable_set(given))
+        return [v for v in self._states if v in found and v not in start]
 
-        return markov_blanket(self, variable)
+    def markov_blanket(self, variable: str) -> list[str]:
+        """Return parents, children and the children's other parents of ``variable``.
 
-    def local_independencies(self):
-        """Return the local Markov statements ``X ⊥ non-descendants | parents`` as strings."""
-        from .independence import local_independencies
+        Examples
+        --------
+        >>> pl.BayesianNetwork([("A", "C"), ("B", "C")]).markov_blanket("A")
+        ['C', 'B']
+        """
+        blanket = graphs.markov_blanket(self._graph, self.check_variable(variable))
+        return [v for v in self._states if v in blanket]
 
-        return local_independencies(self)
+    def local_independencies(self) -> list[str]:
+        """Return the local Markov statements ``X ⊥ non-descendants | parents`` as strings.
 
-    def moralize(self):
-        """Return the moral graph as a :class:`MarkovNetwork` (with the CPDs as factors if any)."""
-        from .independence import moralize
+        Variables whose non-descendants are all parents have no statement.
 
-        return moralize(self)
+        Examples
+        --------
+        >>> pl.BayesianNetwork([("A", "B"), ("B", "C")]).local_independencies()
+        ['C ⊥ A | B']
+        """
+        statements = []
+        for v in self._states:
+            parents = self.parents(v)
+            excluded = nx.descendants(self._graph, v) | set(parents) | {v}
+            others = [u for u in self._states if u not in excluded]
+            if others:
+                statements.append(graphs.format_statement([v], others, parents))
+        return statements
+
+    def moralize(self) -> MarkovNetwork:
+        """Return the moral graph as a :class:`MarkovNetwork` (with the CPDs as factors if any).
+
+        Parents of a common child are married and directions dropped. A fully specified network
+        brings its CPDs along as factors (so the Markov network defines the same distribution).
+
+        Examples
+        --------
+        >>> pl.BayesianNetwork([("A", "C"), ("B", "C")]).moralize().edges
+        [('A', 'C'), ('A', 'B'), ('C', 'B')]
+        """
+        edges = list(self.edges)
+        for v in self._states:
+            parents = self.parents(v)
+            edges += [(p, q) for i, p in enumerate(parents) for q in parents[i + 1:]]
+        factors = [c.to_factor() for c in self.cpds()] if self.is_fully_specified() else []
+        return MarkovNetwork(edges, factors, variables=self.variables, states=dict(self._states))
+
+    def factor_scopes(self) -> list[tuple[tuple[str, ...], str]]:
+        """Return ``(scope, label)`` of every factor: one ``P(child | parents)`` per variable.
+
+        Examples
+        --------
+        >>> pl.BayesianNetwork([("A", "B")]).factor_scopes()
+        [(('A',), 'P(A)'), (('A', 'B'), 'P(B | A)')]
+        """
+        out = []
+        for v in self._states:
+            parents = self.parents(v)
+            label = f"P({v} | {', '.join(parents)})" if parents else f"P({v})"
+            out.append(((*parents, v), label))
+        return out
+
+    def _log_prob_codes(self, codes: np.ndarray) -> np.ndarray:
+        """Vectorised log P(row) for an (n, d) array of codes in ``variables`` order."""
+        column = {v: i for i, v in enumerate(self._states)}
+        by_variable = np.ascontiguousarray(codes.T)       # one contiguous row of codes per variable
+        total = np.zeros(codes.shape[0])
+        with np.errstate(divide="ignore"):
+            for v, cpd in self._cpds.items():
+                index = np.ravel_multi_index([by_variable[column[u]] for u in (*cpd.parents, v)],
+                                             cpd.table.shape)
+                total += np.log(cpd.table).ravel()[index]  # log of the small table, then one gather
+        return total
 
     # -- interop (free functions in pgm_lite.io.interop) ------------------------------------
     def to_networkx(self):
@@ -463,12 +498,7 @@ def _as_edge(edge):
 
 def _relabel(cpd, states):
     """Return ``cpd`` carrying the model's state names (same table object, no copy)."""
-    wanted = {v: states[v] for v in cpd.scope}
-    if wanted == cpd.states:
-        return cpd
-    new = object.__new__(TabularCPD)
-    new.variable, new.parents, new.table, new.states = cpd.variable, cpd.parents, cpd.table, wanted
-    return new
+    return cpd.with_states({v: states[v] for v in cpd.scope})
 
 
 def _check_cpd_parents(cpd, graph_parents):
@@ -483,29 +513,6 @@ def _check_cpd_parents(cpd, graph_parents):
             else f"CPD of {cpd.variable!r} has parents {list(cpd.parents)} but the network has "
             f"{sorted(graph_parents)}{hint}"
         )
-
-
-def _guard_joint(model, max_entries):
-    size = math.prod(len(s) for s in model._states.values())
-    if size > max_entries:
-        raise MemoryLimitError(
-            f"the joint of {len(model._states)} variables has {size:.3g} entries "
-            f"({size * 8 / 2**30:.3g} GiB), more than max_entries={max_entries}; "
-            "use pl.query for marginals instead of the full joint"
-        )
-
-
-def _log_prob_codes(model, codes):
-    """Vectorised log P(row) for an (n, d) array of codes in ``model.variables`` order."""
-    column = {v: i for i, v in enumerate(model._states)}
-    by_variable = np.ascontiguousarray(codes.T)       # one contiguous row of codes per variable
-    total = np.zeros(codes.shape[0])
-    with np.errstate(divide="ignore"):
-        for v, cpd in model._cpds.items():
-            index = np.ravel_multi_index([by_variable[column[u]] for u in (*cpd.parents, v)],
-                                         cpd.table.shape)
-            total += np.log(cpd.table).ravel()[index]  # log of the small table, then one gather
-    return total
 
 
 def _latex_name(name):

@@ -8,18 +8,34 @@ states, impossible evidence) end with exit code 2 and one line on stderr, never 
 from __future__ import annotations
 
 import argparse
+import bz2
+import gzip
+import importlib.util
+import json
+import lzma
 import os
 import sys
 
-from .exceptions import PGMError
+import numpy as np
+
+from . import tuning
+from ._validate import check_int, check_variable
+from .elimination import induced_width
+from .examples import example, list_examples
+from .exceptions import PGMError, RenderError
+from .inference import explain_query, map_query, query
+from .inference import marginals as all_marginals
+from .io import format_of, read, write_bif
+from .learning import fit, fit_em, log_likelihood
+from .parameters import count_parameters
+from .render import render
+from .sampling import gibbs_sample, sample
 
 __all__ = ["main"]
 
 
 def _load(net):
     """Load NET, a file path or the name of a shipped example."""
-    from .examples import example, list_examples
-    from .io import read
 
     if net in list_examples():
         return example(net)
@@ -59,9 +75,7 @@ def _add_render_parser(sub):
 
 
 def _cmd_render(args):
-    import os
 
-    from .render import RenderError, render
 
     fmt = os.path.splitext(args.output)[1].lower().lstrip(".")
     if fmt not in _RENDER_FORMATS:
@@ -74,7 +88,6 @@ def _cmd_render(args):
     model.encode_evidence(evidence)
     marginals = None
     if args.marginals:
-        from .inference import marginals as all_marginals
 
         marginals = all_marginals(model, evidence=evidence)
     max_nodes = None if (args.marginals or args.cpds or args.max_nodes <= 0) else args.max_nodes
@@ -86,7 +99,6 @@ def _cmd_render(args):
     print(f"wrote {args.output}")
 
 
-_SAMPLE_CHUNK = 100_000  # rows per chunk: bounded memory, streamed CSV, progress updates
 
 
 def _add_sample_parser(sub):
@@ -109,7 +121,6 @@ def _sample_output_kind(path):
         return "stdout"
     lower = path.lower()
     if lower.endswith(".parquet"):
-        import importlib.util
 
         if importlib.util.find_spec("pyarrow") is None:
             raise PGMError(
@@ -124,33 +135,27 @@ def _sample_output_kind(path):
 
 def _open_text(path):
     """Open ``path`` for writing text, compressed by its extension (.gz, .bz2, .xz)."""
-    import bz2
-    import gzip
-    import lzma
 
     opener = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}.get(path[path.rfind("."):].lower(), open)
     return opener(path, "wt", newline="")
 
 
 def _cmd_sample(args):
-    import numpy as np
 
-    from .gibbs import gibbs_sample
-    from .sampling import _check_n, sample
 
-    n = _check_n(args.n_samples)
+    n = check_int("n_samples", args.n_samples, minimum=1)
     kind = _sample_output_kind(args.output)
     model = _load(args.net)
     evidence = _parse_evidence(args.evidence)
     method = args.method
     if method is None:
-        method = "gibbs" if not hasattr(model, "cpds") else "rejection" if evidence else "forward"
+        method = "gibbs" if not model.is_directed else "rejection" if evidence else "forward"
     rng = np.random.default_rng(args.seed)
-    show = sys.stderr.isatty() and n > _SAMPLE_CHUNK
+    show = sys.stderr.isatty() and n > tuning.SAMPLE_CHUNK
     if method == "gibbs":
         chunks = iter([gibbs_sample(model, n, evidence=evidence, burn_in=args.burn_in, rng=rng)])
     else:
-        sizes = [min(_SAMPLE_CHUNK, n - start) for start in range(0, n, _SAMPLE_CHUNK)]
+        sizes = [min(tuning.SAMPLE_CHUNK, n - start) for start in range(0, n, tuning.SAMPLE_CHUNK)]
         chunks = (sample(model, size, rng=rng, evidence=evidence, method=method) for size in sizes)
     frames, done, out = [], 0, None
     try:
@@ -190,18 +195,14 @@ def _add_fit_parser(sub):
 
 
 def _cmd_fit(args):
-    import os
 
     import pandas as pd
 
-    from .em import fit_em
-    from .io import write_bif
-    from .learning import fit, log_likelihood
 
     if args.output is not None and not args.output.lower().endswith((".bif", ".bif.gz")):
         raise PGMError(f"cannot write {args.output!r}: the fitted network is written as .bif or .bif.gz")
     model = _load(args.net)
-    if not hasattr(model, "cpds"):
+    if not model.is_directed:
         raise PGMError(f"{args.net}: fit learns the CPDs of a Bayesian network; this is a Markov network")
     try:
         data = pd.read_csv(args.data, dtype="category", keep_default_na=False, na_values=[""])
@@ -238,9 +239,7 @@ def _add_query_parser(sub):
 
 
 def _cmd_query(args):
-    import json
 
-    from .inference import explain_query, map_query, query
 
     model = _load(args.net)
     evidence = _parse_evidence(args.evidence)
@@ -291,22 +290,14 @@ def _add_info_parser(sub):
 
 def _network_info(net):
     """Load NET and describe it as a dict (the ``info --json`` document)."""
-    import os
 
-    import networkx as nx
-    from networkx.algorithms.approximation import treewidth_min_fill_in
 
-    from ._checks import check_variable
-    from .examples import list_examples
-    from .io import format_of
-    from .parameters import count_parameters
 
     if net not in list_examples() and not os.path.exists(net) and "." not in os.path.basename(net):
         check_variable(net, list_examples(), what="example")  # a mistyped example name
     fmt = "example" if net in list_examples() else format_of(net)
     model = _load(net)
-    bayesian = hasattr(model, "cpds")
-    graph = nx.moral_graph(model.graph) if bayesian else model.graph
+    bayesian = model.is_directed
     info = {
         "net": net,
         "format": fmt,
@@ -315,7 +306,7 @@ def _network_info(net):
         "states": {v: list(model.states(v)) for v in model.variables},
         "edges": [list(e) for e in model.edges],
         "parameters": count_parameters(model),
-        "treewidth": treewidth_min_fill_in(graph)[0],
+        "treewidth": induced_width(model, "min-fill"),
     }
     if bayesian:
         info["parents"] = {v: model.parents(v) for v in model.variables}
@@ -323,7 +314,6 @@ def _network_info(net):
 
 
 def _cmd_info(args):
-    import json
 
     info = _network_info(args.net)
     if args.json:
@@ -351,9 +341,7 @@ def _add_count_parser(sub):
 
 
 def _cmd_count(args):
-    import json
 
-    from .parameters import count_parameters
 
     counts = count_parameters(_load(args.net))
     if args.json:

@@ -6,8 +6,14 @@ import itertools
 
 import numpy as np
 
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from numpy.typing import ArrayLike
+
+from ._states import as_variables, state_tuple
 from .exceptions import ShapeError, StructureError, VariableNotFoundError
-from .factor import DiscreteFactor, _as_variables, _state_tuple
+from .factor import DiscreteFactor
 
 __all__ = ["TabularCPD"]
 
@@ -57,11 +63,24 @@ class TabularCPD:
     (True, [[0.9, 0.2], [0.1, 0.8]])
     """
 
-    __slots__ = ("variable", "parents", "table", "states")
+    __slots__ = ("_variable", "_parents", "_table", "_states")
     __hash__ = None
 
-    def __init__(self, variable, table, parents=(), states=None, *, atol=1e-9):
-        parents = _as_variables(parents)
+    _variable: str
+    _parents: tuple[str, ...]
+    _table: np.ndarray
+    _states: dict[str, tuple[str, ...]]
+
+    def __init__(
+        self,
+        variable: str,
+        table: ArrayLike,
+        parents: str | Sequence[str] = (),
+        states: Mapping[str, Any] | None = None,
+        *,
+        atol: float = 1e-9,
+    ) -> None:
+        parents = as_variables(parents)
         if variable in parents:
             raise StructureError(f"CPD of {variable!r} lists itself as a parent")
         if len(set(parents)) != len(parents):
@@ -81,12 +100,65 @@ class TabularCPD:
                 f"CPD for {variable!r}: state names given for {unknown}, which are neither "
                 f"the child nor a parent {list(parents)}"
             )
-        names = {v: _state_tuple(v, states.get(v, k), k) for v, k in zip(scope, table.shape)}
+        names = {v: state_tuple(v, states.get(v, k), k) for v, k in zip(scope, table.shape)}
         _check_rows(variable, parents, table, names, atol)
-        self.variable = variable
-        self.parents = parents
-        self.table = table
-        self.states = names
+        table.flags.writeable = False
+        self._variable = variable
+        self._parents = parents
+        self._table = table
+        self._states = names
+
+    @property
+    def variable(self) -> str:
+        """str: the child variable."""
+        return self._variable
+
+    @property
+    def parents(self) -> tuple[str, ...]:
+        """tuple of str: the conditioning variables, in axis order."""
+        return self._parents
+
+    @property
+    def table(self) -> np.ndarray:
+        """ndarray: ``P(variable | parents)``, axes ``(*parents, variable)`` (read-only).
+
+        To change a table, build a new CPD (``cpd.with_table(new)``) and attach it with
+        ``bn.add_cpd``; in-place writes raise ``ValueError: assignment destination is read-only``.
+        """
+        return self._table
+
+    @property
+    def states(self) -> dict[str, tuple[str, ...]]:
+        """dict: ``{name: state names}`` of the child and parents (a copy)."""
+        return dict(self._states)
+
+    def with_table(self, table: ArrayLike, *, atol: float = 1e-9) -> TabularCPD:
+        """Return a CPD with the same variables and states and a new (validated) table.
+
+        Examples
+        --------
+        >>> cpd = pl.TabularCPD("A", [0.3, 0.7])
+        >>> cpd.with_table([0.5, 0.5]).table
+        array([0.5, 0.5])
+        """
+        return TabularCPD(self._variable, table, self._parents, self._states, atol=atol)
+
+    def with_states(self, states: Mapping[str, Sequence[str]]) -> TabularCPD:
+        """Return the same table under other state names (same counts; the table is shared).
+
+        Examples
+        --------
+        >>> pl.TabularCPD("A", [0.3, 0.7]).with_states({"A": ["no", "yes"]}).states
+        {'A': ('no', 'yes')}
+        """
+        names = {v: state_tuple(v, states.get(v, self._states[v]), len(self._states[v]))
+                 for v in self.scope}
+        if names == self._states:
+            return self
+        new = object.__new__(TabularCPD)
+        new._variable, new._parents, new._table, new._states = (
+            self._variable, self._parents, self._table, names)
+        return new
 
     @classmethod
     def from_columns(cls, variable, columns, parents=(), states=None, *, atol=1e-9):
@@ -108,7 +180,7 @@ class TabularCPD:
         >>> cpd.table.shape, cpd.table[0, 1].tolist()   # I = 0, D = 1
         ((2, 2, 3), [0.05, 0.25, 0.7])
         """
-        parents = _as_variables(parents)
+        parents = as_variables(parents)
         columns = np.array(columns, dtype=float)
         if columns.ndim == 1:
             columns = columns[:, None]
@@ -154,13 +226,14 @@ class TabularCPD:
         >>> pl.TabularCPD("A", [0.3, 0.7]).to_factor()
         <DiscreteFactor ('A',) shape=(2,)>
         """
-        return DiscreteFactor._from_parts(self.scope, self.table, self.states)
+        return DiscreteFactor.from_validated(self.scope, self._table, self._states)
 
-    def copy(self):
-        """Return a deep copy."""
+    def copy(self) -> TabularCPD:
+        """Return a copy (the table is read-only, so a copy shares nothing anyone can change)."""
         new = object.__new__(TabularCPD)
-        new.variable, new.parents, new.states = self.variable, self.parents, dict(self.states)
-        new.table = self.table.copy()
+        new._variable, new._parents, new._states = self._variable, self._parents, dict(self._states)
+        new._table = self._table.copy()
+        new._table.flags.writeable = False
         return new
 
     def __repr__(self):

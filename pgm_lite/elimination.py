@@ -13,16 +13,23 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
-from ._checks import check_variable, format_choices
-from .exceptions import PGMError, StructureError
+from ._validate import check_variable, format_choices
+from .exceptions import OptionError, StructureError
+from .graphs import moral_graph
 
 __all__ = [
     "ORDERINGS",
+    "CliqueTree",
+    "clique_tree",
+    "eliminate",
+    "get_heuristic",
+    "greedy_order",
     "Step",
     "elimination_order",
     "elimination_steps",
     "induced_width",
     "interaction_graph",
+    "junction_tree_structure",
 ]
 
 
@@ -74,22 +81,36 @@ ORDERINGS = {
 }
 
 
-def _check_heuristic(heuristic):
-    if heuristic not in ORDERINGS:
-        raise PGMError(
+def get_heuristic(heuristic):
+    """Return the ``(score, fill-edge weight)`` pair registered as ``heuristic``.
+
+    Raises
+    ------
+    OptionError
+        For an unknown name; the message lists the valid ones.
+
+    Examples
+    --------
+    >>> pl.elimination.get_heuristic("min-fil")
+    Traceback (most recent call last):
+    ...
+    pgm_lite.exceptions.OptionError: unknown elimination order 'min-fil'; choose from ['min-degree', 'min-fill', 'weighted-min-fill', 'min-weight'] or pass an explicit list of variables
+    """
+    if not isinstance(heuristic, str) or heuristic not in ORDERINGS:
+        raise OptionError(
             f"unknown elimination order {heuristic!r}; choose from {list(ORDERINGS)} "
             "or pass an explicit list of variables"
         )
     return ORDERINGS[heuristic]
 
 
-def _greedy_order(adj, cards, candidates, heuristic, rank=None):
+def greedy_order(adj, cards, candidates, heuristic, rank=None):
     """Greedy order of ``candidates`` on ``adj`` (dict node -> set; mutated: pass a copy).
 
     Returns ``(order, cliques)`` where ``cliques[i]`` is the eliminated variable plus its
     neighbours at that time (the scope of the factor the step builds, before summing).
     """
-    score, edge_weight = _check_heuristic(heuristic)
+    score, edge_weight = get_heuristic(heuristic)
     candidates = list(candidates)
     rank = rank or {v: i for i, v in enumerate(candidates)}
     todo = set(candidates)
@@ -143,16 +164,14 @@ def interaction_graph(model):
     >>> sorted(tuple(sorted(e)) for e in g.edges)
     [('A', 'B'), ('A', 'C'), ('B', 'C')]
     """
-    graph = nx.Graph()
-    for v in model.variables:
-        graph.add_node(v, cardinality=model.cardinality(v))
-    if hasattr(model, "parents"):
-        for v in model.variables:
-            parents = model.parents(v)
-            graph.add_edges_from((p, v) for p in parents)
-            graph.add_edges_from((p, q) for i, p in enumerate(parents) for q in parents[i + 1:])
+    if model.is_directed:
+        graph = moral_graph(model.structure, {v: model.parents(v) for v in model.variables})
     else:
+        graph = nx.Graph()
+        graph.add_nodes_from(model.variables)
         graph.add_edges_from(model.edges)
+    for v, names in model.state_names.items():
+        graph.nodes[v]["cardinality"] = len(names)
     return graph
 
 
@@ -190,7 +209,7 @@ def elimination_order(model, heuristic="min-fill", *, variables=None):
     >>> pl.elimination_order(bn, "min-fil")
     Traceback (most recent call last):
     ...
-    pgm_lite.exceptions.PGMError: unknown elimination order 'min-fil'; choose from ['min-degree', 'min-fill', 'weighted-min-fill', 'min-weight'] or pass an explicit list of variables
+    pgm_lite.exceptions.OptionError: unknown elimination order 'min-fil'; choose from ['min-degree', 'min-fill', 'weighted-min-fill', 'min-weight'] or pass an explicit list of variables
     """
     states = {v: None for v in model.variables}
     wanted = list(states) if variables is None else [check_variable(v, states) for v in variables]
@@ -204,7 +223,7 @@ def elimination_order(model, heuristic="min-fill", *, variables=None):
     cards = {v: graph.nodes[v]["cardinality"] for v in graph}
     rank = {v: i for i, v in enumerate(states)}
     wanted = sorted(dict.fromkeys(wanted), key=rank.get)
-    return _greedy_order(adj, cards, wanted, heuristic, rank)[0]
+    return greedy_order(adj, cards, wanted, heuristic, rank)[0]
 
 
 def _check_permutation(order, wanted):
@@ -285,3 +304,113 @@ def elimination_steps(graph, order):
                     adj[b].add(a)
         steps.append(Step(v, tuple(nbrs), fill))
     return steps
+
+
+def eliminate(adj, order):
+    """Eliminate ``order`` from ``adj`` (dict node -> set; mutated: pass a copy).
+
+    Returns ``(order, cliques)`` as :func:`greedy_order` does, for an explicit order.
+    """
+    elim = []
+    for v in order:
+        nbrs = adj.pop(v)
+        elim.append((v, *nbrs))
+        for a in nbrs:
+            adj[a].discard(v)
+            adj[a] |= nbrs - {a}
+    return list(order), elim
+
+
+def clique_tree(order, elim):
+    """Maximal cliques and tree edges from elimination cliques (non-maximal ones merged).
+
+    Parameters
+    ----------
+    order : list
+        The elimination order.
+    elim : list of tuple
+        ``elim[i]``: the i-th eliminated node followed by its neighbours at that time.
+
+    Returns
+    -------
+    (list of set, set of (int, int))
+        The maximal cliques and the tree edges between them.
+
+    Examples
+    --------
+    >>> cliques, links = clique_tree(["A", "B", "C"], [("A", "B"), ("B", "C"), ("C",)])
+    >>> [sorted(c) for c in cliques], sorted(links)
+    ([['A', 'B'], ['B', 'C']], [(0, 1)])
+    """
+    when = {v: i for i, v in enumerate(order)}
+    sets = [set(e) for e in elim]
+    nbr = {i: set() for i in range(len(sets))}
+    for i, e in enumerate(elim):
+        rest = e[1:]
+        if rest:
+            j = min(when[u] for u in rest)
+            nbr[i].add(j)
+            nbr[j].add(i)
+    alive = set(range(len(sets)))
+    for i in range(len(sets)):
+        host = next((j for j in sorted(nbr[i]) if sets[i] <= sets[j]), None)
+        if host is None:
+            continue
+        for k in nbr[i]:
+            nbr[k].discard(i)
+            if k != host:
+                nbr[k].add(host)
+                nbr[host].add(k)
+        del nbr[i]
+        alive.discard(i)
+    keep = sorted(alive)
+    new = {old: k for k, old in enumerate(keep)}
+    links = {(new[i], new[j]) for i in keep for j in nbr[i] if i < j}
+    return [sets[i] for i in keep], links
+
+
+@dataclass(frozen=True)
+class CliqueTree:
+    """The structure of a junction tree: maximal cliques and the tree edges between them.
+
+    ``cliques[i]`` lists its variables in declaration order; ``edges`` are ``(i, j)`` with
+    ``i < j``, sorted.
+    """
+
+    cliques: list
+    edges: list
+
+    def separator(self, i, j):
+        """Return the variables shared by cliques ``i`` and ``j`` (in clique ``i``'s order)."""
+        if (min(i, j), max(i, j)) not in set(self.edges):
+            raise StructureError(f"({i}, {j}) is not an edge of the junction tree; edges: {self.edges}")
+        other = set(self.cliques[j])
+        return tuple(v for v in self.cliques[i] if v in other)
+
+
+def junction_tree_structure(model, heuristic="min-fill"):
+    """Return the :class:`CliqueTree` a junction tree of ``model`` uses (no tables, no inference).
+
+    Examples
+    --------
+    >>> t = pl.elimination.junction_tree_structure(pl.example("sprinkler"))
+    >>> t.cliques, t.edges
+    ([('Cloudy', 'Sprinkler', 'Rain'), ('Sprinkler', 'Rain', 'WetGrass')], [(0, 1)])
+    """
+    names = model.variables
+    graph = interaction_graph(model)
+    index = {v: i for i, v in enumerate(names)}
+    adj = {index[v]: {index[u] for u in graph[v]} for v in names}
+    cards = {index[v]: graph.nodes[v]["cardinality"] for v in names}
+    if isinstance(heuristic, str):
+        order, elim = greedy_order(adj, cards, range(len(names)), heuristic)
+    else:
+        order, elim = eliminate(adj, [index[check_variable(v, index)] for v in heuristic])
+    return clique_tree_of(names, order, elim)
+
+
+def clique_tree_of(names, order, elim):
+    """Build the :class:`CliqueTree` of an elimination over variable ids ``0..n-1``."""
+    sets, links = clique_tree(order, elim)
+    cliques = [tuple(names[v] for v in sorted(s)) for s in sets]
+    return CliqueTree(cliques, sorted(tuple(sorted(e)) for e in links))

@@ -5,9 +5,10 @@ from __future__ import annotations
 import functools
 from importlib import resources
 
-from ._checks import check_variable
+from ._validate import check_variable
 from .bayesian_network import BayesianNetwork
 from .cpd import TabularCPD
+from .io.bif import read_bif
 
 __all__ = ["example", "list_examples"]
 
@@ -68,8 +69,6 @@ def list_examples():
 def _load(name):
     if name in _IN_CODE:
         return _IN_CODE[name]()
-    from .io.bif import read_bif
-
     with (resources.files("pgm_lite") / "data" / f"{name}.bif.gz").open("rb") as handle:
         return read_bif(handle)
 

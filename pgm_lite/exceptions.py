@@ -1,5 +1,7 @@
 """The exceptions pgm_lite raises; each mixes in the builtin a caller would expect to catch."""
 
+from __future__ import annotations
+
 __all__ = [
     "PGMError",
     "StructureError",
@@ -8,6 +10,10 @@ __all__ = [
     "ZeroEvidenceError",
     "ParseError",
     "MemoryLimitError",
+    "RenderError",
+    "DotNotFoundError",
+    "OptionError",
+    "ArgumentTypeError",
 ]
 
 
@@ -32,7 +38,7 @@ class VariableNotFoundError(PGMError, KeyError):
     "unknown variable 'x'; choose from ['a', 'b']"
     """
 
-    def __str__(self):
+    def __str__(self) -> str:
         # KeyError would show repr(message) with extra quotes.
         return str(self.args[0]) if self.args else ""
 
@@ -57,7 +63,14 @@ class ParseError(PGMError, ValueError):
     "asia.bif:3:14: expected '{'"
     """
 
-    def __init__(self, message, *, file=None, line=None, column=None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: object = None,
+        line: int | None = None,
+        column: int | None = None,
+    ) -> None:
         self.message = message
         self.file = None if file is None else str(file)
         self.line = line
@@ -71,3 +84,19 @@ class ParseError(PGMError, ValueError):
 
 class MemoryLimitError(PGMError, MemoryError):
     """The plan would allocate more memory than allowed; the message says how much and what to do."""
+
+
+class RenderError(PGMError, ValueError):
+    """A drawing option is invalid (unknown layout, unknown file format, bad highlight...)."""
+
+
+class DotNotFoundError(PGMError, RuntimeError):
+    """Graphviz's ``dot`` program is missing, so a picture cannot be rendered (DOT text still works)."""
+
+
+class OptionError(PGMError, ValueError):
+    """An argument has a value outside its valid choices or range; the message lists them."""
+
+
+class ArgumentTypeError(PGMError, TypeError):
+    """An argument has the wrong type; the message names the argument and the expected type."""

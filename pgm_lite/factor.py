@@ -4,82 +4,15 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Mapping, Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 
+from ._states import as_variables, default_state_names, state_index, state_tuple
 from .exceptions import ShapeError, StructureError, VariableNotFoundError, ZeroEvidenceError
 
 __all__ = ["DiscreteFactor", "default_state_names", "state_index"]
-
-
-def default_state_names(cardinality):
-    """Return the default state names ``("0", "1", ..., "k-1")``.
-
-    Examples
-    --------
-    >>> default_state_names(3)
-    ('0', '1', '2')
-    """
-    return tuple(str(i) for i in range(cardinality))
-
-
-def _as_variables(variables):
-    """Normalise a variable list: a lone string is one variable, not a sequence of letters."""
-    if isinstance(variables, str):
-        return (variables,)
-    return tuple(variables)
-
-
-def _state_tuple(variable, names, cardinality=None):
-    """Validate a sequence of state names for ``variable`` and return it as a tuple of str."""
-    if isinstance(names, (int, np.integer)) and not isinstance(names, bool):
-        if names < 1:
-            raise ShapeError(f"variable {variable!r} needs at least one state, got {names}")
-        names = default_state_names(int(names))
-    elif isinstance(names, str):
-        raise ShapeError(
-            f"states of {variable!r} must be a sequence of names, got the single string {names!r}"
-        )
-    names = tuple(str(s) for s in names)
-    if len(set(names)) != len(names):
-        dupes = sorted({s for s in names if names.count(s) > 1})
-        raise ShapeError(f"variable {variable!r} has duplicate state names {dupes}")
-    if cardinality is not None and len(names) != cardinality:
-        raise ShapeError(
-            f"variable {variable!r} has {cardinality} states in its table "
-            f"but {len(names)} state names {list(names)}"
-        )
-    return names
-
-
-def state_index(variable, names, state):
-    """Return the integer code of ``state`` (a name, or an index) among ``names``.
-
-    Examples
-    --------
-    >>> state_index("smoke", ("yes", "no"), "no")
-    1
-    >>> state_index("smoke", ("yes", "no"), 0)
-    0
-    """
-    if isinstance(state, str):
-        try:
-            return names.index(state)
-        except ValueError:
-            raise VariableNotFoundError(
-                f"unknown state {state!r} of variable {variable!r}; choose from {list(names)}"
-            ) from None
-    if isinstance(state, (int, np.integer)) and not isinstance(state, bool):
-        if 0 <= state < len(names):
-            return int(state)
-        raise VariableNotFoundError(
-            f"state index {state} of variable {variable!r} is out of range; "
-            f"it has {len(names)} states {list(names)}"
-        )
-    raise VariableNotFoundError(
-        f"state of variable {variable!r} must be a name or an index, got {state!r}; "
-        f"choose from {list(names)}"
-    )
 
 
 class DiscreteFactor:
@@ -122,11 +55,15 @@ class DiscreteFactor:
     1 | 6
     """
 
-    __slots__ = ("variables", "values", "states")
-    __hash__ = None  # a mutable table must not be hashable
+    __slots__ = ("_variables", "_values", "_states")
+    __hash__ = None  # compared with allclose, never hashed
+
+    _variables: tuple[str, ...]
+    _values: np.ndarray
+    _states: dict[str, tuple[str, ...]]
 
     def __init__(self, variables, values, states=None):
-        variables = _as_variables(variables)
+        variables = as_variables(variables)
         values = np.array(values, dtype=float)
         if values.ndim != len(variables):
             raise ShapeError(
@@ -144,20 +81,76 @@ class DiscreteFactor:
             raise VariableNotFoundError(
                 f"state names given for {unknown}, which are not in the factor's variables {list(variables)}"
             )
-        self.variables = variables
-        self.values = values
-        self.states = {
-            v: _state_tuple(v, states.get(v, k), k) for v, k in zip(variables, values.shape)
+        values.flags.writeable = False
+        self._variables = variables
+        self._values = values
+        self._states = {
+            v: state_tuple(v, states.get(v, k), k) for v, k in zip(variables, values.shape)
         }
 
     @classmethod
-    def _from_parts(cls, variables, values, states):
-        """Build a factor without validation or copies (hot paths; callers guarantee consistency)."""
+    def from_validated(
+        cls,
+        variables: Sequence[str],
+        values: np.ndarray,
+        states: Mapping[str, tuple[str, ...]],
+    ) -> DiscreteFactor:
+        """Build a factor without validation or copies (engines; callers guarantee consistency).
+
+        ``values`` is made read-only in place; pass an array nobody else writes to.
+
+        Examples
+        --------
+        >>> f = pl.DiscreteFactor.from_validated(["A"], np.array([1.0, 3.0]), {"A": ("0", "1")})
+        >>> f.values.flags.writeable
+        False
+        """
         self = object.__new__(cls)
-        self.variables = tuple(variables)
-        self.values = values
-        self.states = {v: states[v] for v in self.variables}
+        self._variables = tuple(variables)
+        if values.flags.writeable:
+            values.flags.writeable = False
+        self._values = values
+        self._states = {v: states[v] for v in self._variables}
         return self
+
+    @property
+    def variables(self) -> tuple[str, ...]:
+        """tuple of str: the variables, one per axis of ``values``."""
+        return self._variables
+
+    @property
+    def values(self) -> np.ndarray:
+        """ndarray: the table (read-only; build a new factor to change it)."""
+        return self._values
+
+    @property
+    def states(self) -> dict[str, tuple[str, ...]]:
+        """dict: ``{variable: state names}`` in ``variables`` order (a copy)."""
+        return dict(self._states)
+
+    def with_states(self, states: Mapping[str, Sequence[str]]) -> DiscreteFactor:
+        """Return the same table with other state names (same counts; the table is shared).
+
+        Examples
+        --------
+        >>> pl.DiscreteFactor(["A"], [1, 2]).with_states({"A": ["lo", "hi"]}).states
+        {'A': ('lo', 'hi')}
+        """
+        names = {v: state_tuple(v, states.get(v, self._states[v]), len(self._states[v]))
+                 for v in self._variables}
+        if names == self._states:
+            return self
+        return DiscreteFactor.from_validated(self._variables, self._values, names)
+
+    def with_values(self, values: ArrayLike) -> DiscreteFactor:
+        """Return a factor with the same scope and states and a new table (validated, copied).
+
+        Examples
+        --------
+        >>> pl.DiscreteFactor(["A"], [1, 2]).with_values([3, 4]).values
+        array([3., 4.])
+        """
+        return DiscreteFactor(self._variables, values, self._states)
 
     # -- basic properties -------------------------------------------------------------------
     @property
@@ -176,14 +169,14 @@ class DiscreteFactor:
     def __str__(self):
         return self.to_text()
 
-    def _repr_html_(self):
-        from .render import _factor_html
+    def _repr_html_(self) -> str:
+        from .render._html import factor_html
 
-        return _factor_html(self)
+        return factor_html(self)
 
-    def copy(self):
-        """Return a deep copy."""
-        return DiscreteFactor._from_parts(self.variables, self.values.copy(), self.states)
+    def copy(self) -> DiscreteFactor:
+        """Return a copy (the table is read-only, so a copy shares nothing anyone can change)."""
+        return DiscreteFactor.from_validated(self._variables, self._values.copy(), self._states)
 
     def _axis(self, variable):
         try:
@@ -202,22 +195,22 @@ class DiscreteFactor:
         1
         """
         self._axis(variable)
-        return state_index(variable, self.states[variable], state)
+        return state_index(variable, self._states[variable], state)
 
     # -- algebra ----------------------------------------------------------------------------
     def _check_compatible(self, other):
         for v in set(self.variables) & set(other.variables):
-            if self.states[v] != other.states[v]:
+            if self._states[v] != other._states[v]:
                 raise ShapeError(
-                    f"variable {v!r} has states {list(self.states[v])} in one factor "
-                    f"and {list(other.states[v])} in the other"
+                    f"variable {v!r} has states {list(self._states[v])} in one factor "
+                    f"and {list(other._states[v])} in the other"
                 )
 
     def _broadcast(self, order):
         """Values transposed to ``order`` (a superset of our variables) with size-1 axes added."""
-        mine = [v for v in order if v in self.states]
+        mine = [v for v in order if v in self._states]
         arr = self.values.transpose([self.variables.index(v) for v in mine])
-        shape = [self.values.shape[self.variables.index(v)] if v in self.states else 1 for v in order]
+        shape = [self.values.shape[self.variables.index(v)] if v in self._states else 1 for v in order]
         return arr.reshape(shape)
 
     def product(self, other):
@@ -232,11 +225,11 @@ class DiscreteFactor:
         (('A', 'B'), [[0.5, 1.5], [2.0, 0.0]])
         """
         if not isinstance(other, DiscreteFactor):
-            return DiscreteFactor._from_parts(self.variables, self.values * float(other), self.states)
+            return DiscreteFactor.from_validated(self.variables, self.values * float(other), self._states)
         self._check_compatible(other)
         order = tuple(dict.fromkeys(self.variables + other.variables))
         values = self._broadcast(order) * other._broadcast(order)
-        return DiscreteFactor._from_parts(order, values, {**self.states, **other.states})
+        return DiscreteFactor.from_validated(order, values, {**self._states, **other._states})
 
     __mul__ = product
     __rmul__ = product
@@ -250,7 +243,7 @@ class DiscreteFactor:
         >>> ab.divide(ab.marginalize(["B"])).values.tolist()
         [[0.25, 0.75], [0.0, 0.0]]
         """
-        missing = [v for v in other.variables if v not in self.states]
+        missing = [v for v in other.variables if v not in self._states]
         if missing:
             raise VariableNotFoundError(
                 f"cannot divide: {missing} are not in the dividend's variables {list(self.variables)}"
@@ -259,15 +252,15 @@ class DiscreteFactor:
         denominator = other._broadcast(self.variables)
         with np.errstate(divide="ignore", invalid="ignore"):
             values = np.where(denominator == 0, 0.0, self.values / denominator)
-        return DiscreteFactor._from_parts(self.variables, values, self.states)
+        return DiscreteFactor.from_validated(self.variables, values, self._states)
 
     __truediv__ = divide
 
     def _reduce_axes(self, variables, ufunc):
-        variables = _as_variables(variables)
+        variables = as_variables(variables)
         axes = tuple(self._axis(v) for v in variables)
         keep = tuple(v for v in self.variables if v not in variables)
-        return DiscreteFactor._from_parts(keep, ufunc(self.values, axis=axes), self.states)
+        return DiscreteFactor.from_validated(keep, ufunc(self.values, axis=axes), self._states)
 
     def marginalize(self, variables):
         """Sum out ``variables`` and return a new factor.
@@ -324,7 +317,7 @@ class DiscreteFactor:
         for var, state in evidence.items():
             index[self._axis(var)] = self.state_index(var, state)
         keep = tuple(v for v in self.variables if v not in evidence)
-        return DiscreteFactor._from_parts(keep, self.values[tuple(index)], self.states)
+        return DiscreteFactor.from_validated(keep, self.values[tuple(index)], self._states)
 
     def normalize(self):
         """Return the factor scaled to sum to one.
@@ -342,7 +335,7 @@ class DiscreteFactor:
         total = self.values.sum()
         if total <= 0:
             raise ZeroEvidenceError(f"factor over {self.variables} sums to zero; it cannot be normalised")
-        return DiscreteFactor._from_parts(self.variables, self.values / total, self.states)
+        return DiscreteFactor.from_validated(self.variables, self.values / total, self._states)
 
     def transpose(self, variables):
         """Return the same factor with its axes in the order of ``variables``.
@@ -353,13 +346,13 @@ class DiscreteFactor:
         >>> phi.transpose(["B", "A"]).values.shape
         (3, 2)
         """
-        variables = _as_variables(variables)
+        variables = as_variables(variables)
         if sorted(variables) != sorted(self.variables) or len(set(variables)) != len(variables):
             raise VariableNotFoundError(
                 f"transpose needs a permutation of {list(self.variables)}, got {list(variables)}"
             )
         values = self.values.transpose([self.variables.index(v) for v in variables])
-        return DiscreteFactor._from_parts(variables, values, self.states)
+        return DiscreteFactor.from_validated(variables, values, self._states)
 
     def sum(self):
         """Return the sum of all entries as a float."""
@@ -376,7 +369,7 @@ class DiscreteFactor:
         """
         if not isinstance(other, DiscreteFactor) or set(self.variables) != set(other.variables):
             return False
-        if any(self.states[v] != other.states[v] for v in self.variables):
+        if any(self._states[v] != other._states[v] for v in self.variables):
             return False
         aligned = other.transpose(self.variables).values
         return bool(np.allclose(self.values, aligned, rtol=0.0, atol=atol))
@@ -403,13 +396,13 @@ class DiscreteFactor:
         {'A': 'yes'}
         """
         codes = np.unravel_index(int(np.argmax(self.values)), self.values.shape)
-        return {v: self.states[v][int(c)] for v, c in zip(self.variables, codes)}
+        return {v: self._states[v][int(c)] for v, c in zip(self.variables, codes)}
 
     # -- presentation -----------------------------------------------------------------------
     def rows(self):
         """Yield ``(state names tuple, value)`` for every entry, last variable fastest."""
         flat = self.values.ravel()
-        combos = itertools.product(*(self.states[v] for v in self.variables))
+        combos = itertools.product(*(self._states[v] for v in self.variables))
         for combo, value in zip(combos, flat):
             yield combo, float(value)
 
@@ -436,7 +429,7 @@ class DiscreteFactor:
         """
         import pandas as pd
 
-        index = list(itertools.product(*(self.states[v] for v in self.variables)))
+        index = list(itertools.product(*(self._states[v] for v in self.variables)))
         frame = pd.DataFrame(index, columns=list(self.variables))
         frame[name] = self.values.ravel()
         return frame

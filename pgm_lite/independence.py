@@ -10,8 +10,11 @@ import re
 
 import networkx as nx
 
-from ._checks import check_variable, check_variables
+from ._validate import check_variables
+from .bayesian_network import BayesianNetwork
 from .exceptions import ParseError, StructureError
+from .graphs import format_statement
+from .markov_network import MarkovNetwork
 
 __all__ = [
     "Independence",
@@ -43,9 +46,8 @@ class Independence:
     right: tuple
     given: tuple = ()
 
-    def __str__(self):
-        text = f"{', '.join(self.left)} ⊥ {', '.join(self.right)}"
-        return f"{text} | {', '.join(self.given)}" if self.given else text
+    def __str__(self) -> str:
+        return format_statement(self.left, self.right, self.given)
 
     @property
     def variables(self):
@@ -182,8 +184,6 @@ def minimal_imap(variables, independencies, states=2):
     >>> pl.BayesianNetwork.from_independencies(xs, []).factorization()
     'P(X1) P(X2 | X1) P(X3 | X1, X2) P(X4 | X1, X2, X3)'
     """
-    from .bayesian_network import BayesianNetwork
-
     variables = list(variables)
     order = {v: i for i, v in enumerate(variables)}
     if len(order) != len(variables):
@@ -229,8 +229,6 @@ def pairwise_markov_network(variables, independencies, states=2):
     >>> grid.edges
     [('A', 'B'), ('A', 'C'), ('B', 'D'), ('C', 'D')]
     """
-    from .markov_network import MarkovNetwork
-
     variables = list(variables)
     if len(set(variables)) != len(variables):
         raise StructureError("variables must not repeat")
@@ -244,10 +242,6 @@ def pairwise_markov_network(variables, independencies, states=2):
             )
         graph.remove_edges_from((a, b) for a in stmt.left for b in stmt.right)
     return MarkovNetwork(list(graph.edges), variables=variables, states=states)
-
-
-def _as_set(model, names):
-    return set(check_variables(names, model._states))
 
 
 def active_trail_nodes(model, x, given=()):
@@ -272,29 +266,7 @@ def active_trail_nodes(model, x, given=()):
     >>> pl.active_trail_nodes(v, "A"), pl.active_trail_nodes(v, "A", given=["C"])
     (['C'], ['B'])
     """
-    start, observed = _as_set(model, x), _as_set(model, given)
-    graph = model._graph
-    ancestors_of_observed = set(observed)
-    for z in observed:
-        ancestors_of_observed |= nx.ancestors(graph, z)
-    visited, reachable = set(), set()
-    stack = [(v, "up") for v in start]
-    while stack:
-        node, direction = stack.pop()
-        if (node, direction) in visited:
-            continue
-        visited.add((node, direction))
-        if node not in observed:
-            reachable.add(node)
-        if direction == "up" and node not in observed:
-            stack += [(p, "up") for p in graph.predecessors(node)]
-            stack += [(c, "down") for c in graph.successors(node)]
-        elif direction == "down":
-            if node not in observed:
-                stack += [(c, "down") for c in graph.successors(node)]
-            if node in ancestors_of_observed:
-                stack += [(p, "up") for p in graph.predecessors(node)]
-    return [v for v in model._states if v in reachable and v not in start]
+    return model.active_trail_nodes(x, given)
 
 
 def is_d_separated(model, x, y, given=()):
@@ -319,11 +291,7 @@ def is_d_separated(model, x, y, given=()):
     >>> pl.is_d_separated(chain, "A", "C"), pl.is_d_separated(chain, "A", "C", given=["B"])
     (False, True)
     """
-    xs, ys, zs = _as_set(model, x), _as_set(model, y), _as_set(model, given)
-    overlap = (xs & ys) | ((xs | ys) & zs)
-    if overlap:
-        raise StructureError(f"x, y and given must be disjoint sets; {sorted(overlap)} appear twice")
-    return not (set(active_trail_nodes(model, xs, zs)) & ys)
+    return model.is_d_separated(x, y, given)
 
 
 def markov_blanket(model, variable):
@@ -338,58 +306,29 @@ def markov_blanket(model, variable):
     >>> pl.markov_blanket(bn, "A")
     ['C', 'B', 'E']
     """
-    check_variable(variable, model._states)
-    if not isinstance(model._graph, nx.DiGraph):
-        return model.neighbors(variable)
-    graph = model._graph
-    blanket = set(graph.predecessors(variable)) | set(graph.successors(variable))
-    for child in graph.successors(variable):
-        blanket |= set(graph.predecessors(child))
-    blanket.discard(variable)
-    return [v for v in model._states if v in blanket]
+    return model.markov_blanket(variable)
 
 
 def local_independencies(model):
     """Return each variable's local Markov statement ``X ⊥ non-descendants | parents``.
 
-    Variables whose non-descendants are all parents have no statement.
-
     Examples
     --------
-    >>> pl.BayesianNetwork([("A", "B"), ("B", "C")]).local_independencies()
+    >>> pl.independence.local_independencies(pl.BayesianNetwork([("A", "B"), ("B", "C")]))
     ['C ⊥ A | B']
     """
-    statements = []
-    for v in model._states:
-        parents = model.parents(v)
-        excluded = nx.descendants(model._graph, v) | set(parents) | {v}
-        others = tuple(u for u in model._states if u not in excluded)
-        if others:
-            statements.append(str(Independence((v,), others, tuple(parents))))
-    return statements
+    return model.local_independencies()
 
 
 def moralize(model):
     """Return the moral graph of a Bayesian network as a :class:`MarkovNetwork`.
 
-    Parents of a common child are married and directions dropped. A fully specified network
-    brings its CPDs along as factors (so the Markov network defines the same distribution).
-
     Examples
     --------
-    >>> pl.BayesianNetwork([("A", "C"), ("B", "C")]).moralize().edges
+    >>> pl.independence.moralize(pl.BayesianNetwork([("A", "C"), ("B", "C")])).edges
     [('A', 'C'), ('A', 'B'), ('C', 'B')]
     """
-    from .markov_network import MarkovNetwork
-
-    edges = list(model.edges)
-    for v in model._states:
-        parents = model.parents(v)
-        edges += [(p, q) for i, p in enumerate(parents) for q in parents[i + 1:]]
-    factors = [c.to_factor() for c in model.cpds()] if model.is_fully_specified() else []
-    mn = MarkovNetwork(edges, factors, variables=model.variables,
-                       states={v: model._states[v] for v in model._states})
-    return mn
+    return model.moralize()
 
 
 def independencies_hold(model, statement, atol=1e-9):
@@ -406,11 +345,9 @@ def independencies_hold(model, statement, atol=1e-9):
     >>> pl.independencies_hold(chain, "C ⊥ A | B"), pl.independencies_hold(chain, "C ⊥ A")
     (True, False)
     """
-    from .testing import brute_force_joint
-
     stmt = parse_independence(statement)
-    check_variables(stmt.variables, model._states)
-    joint = brute_force_joint(model)
+    check_variables(stmt.variables, model.state_names)
+    joint = model.joint()
     abc = joint.marginalize([v for v in joint.variables if v not in stmt.variables])
     ac = abc.marginalize(stmt.right)
     bc = abc.marginalize(stmt.left)

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import itertools
-import math
 
 import networkx as nx
 import numpy as np
 
-from ._checks import _merge_states, _reject_duplicates, _split_states, check_variable
-from .exceptions import MemoryLimitError, StructureError, VariableNotFoundError
-from .factor import DiscreteFactor, _state_tuple, state_index
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from . import graphs
+from ._model import GraphicalModel, engine
+from ._states import merge_states, reject_duplicates, split_states
+from .exceptions import ArgumentTypeError, StructureError, VariableNotFoundError
+from .factor import DiscreteFactor
 
 __all__ = ["MarkovNetwork", "factor_graph"]
 
 
-class MarkovNetwork:
+class MarkovNetwork(GraphicalModel):
     """A Markov random field: an undirected graph plus non-negative factors over its cliques.
 
     Parameters
@@ -47,12 +51,21 @@ class MarkovNetwork:
     pgm_lite.exceptions.StructureError: the scope ('A', 'C') of a factor is not a clique of the graph: missing edge(s) [('A', 'C')]
     """
 
-    def __init__(self, edges=(), factors=(), *, variables=(), states=None):
+    is_directed = False
+
+    def __init__(
+        self,
+        edges: Iterable[tuple[str, str]] = (),
+        factors: Iterable[DiscreteFactor] = (),
+        *,
+        variables: Iterable[str] = (),
+        states: int | Mapping[str, Any] | None = None,
+    ) -> None:
         edges = [tuple(e) for e in edges]
         factors = list(factors)
         declared = list(variables)
-        _reject_duplicates(declared)
-        default, per_var = _split_states(states)
+        reject_duplicates(declared)
+        default, per_var = split_states(states)
         names = dict.fromkeys(declared)
         for e in edges:
             if len(e) != 2:
@@ -62,7 +75,7 @@ class MarkovNetwork:
             names.update(dict.fromkeys(e))
         for f in factors:
             if not isinstance(f, DiscreteFactor):
-                raise TypeError(f"factors must be DiscreteFactor objects, got {type(f).__name__}")
+                raise ArgumentTypeError(f"factors must be DiscreteFactor objects, got {type(f).__name__}")
             names.update(dict.fromkeys(f.variables))
         unknown = [v for v in per_var if v not in names]
         if unknown:
@@ -81,17 +94,10 @@ class MarkovNetwork:
         for i, f in enumerate(factors):
             for v in f.variables:
                 sources[v].append((f"factor {i} {f.variables}", f.states[v]))
-        self._states = {v: _merge_states(v, sources[v], default) for v in names}
-        self._graph = graph
+        self._init_protocol(graph, {v: merge_states(v, sources[v], default) for v in names})
         self._factors = [_relabel(f, self._states) for f in factors]
-        self._version = 0
 
     # -- reading ----------------------------------------------------------------------------
-    @property
-    def variables(self):
-        """list of str: the variables in declaration order."""
-        return list(self._states)
-
     @property
     def edges(self):
         """list of (str, str): the undirected edges, each once, in declaration order."""
@@ -99,47 +105,23 @@ class MarkovNetwork:
         pairs = (tuple(sorted(e, key=index.get)) for e in self._graph.edges)
         return sorted(pairs, key=lambda e: (index[e[0]], index[e[1]]))
 
-    @property
-    def graph(self):
-        """nx.Graph: a copy of the structure."""
-        return self._graph.copy()
-
-    def _check(self, variable):
-        return check_variable(variable, self._states)
-
-    def states(self, variable):
-        """Return the state names of ``variable``."""
-        return self._states[self._check(variable)]
-
-    def cardinality(self, variable):
-        """Return the number of states of ``variable``."""
-        return len(self.states(variable))
-
     def neighbors(self, variable):
         """Return the neighbours of ``variable`` in declaration order."""
-        near = set(self._graph.neighbors(self._check(variable)))
+        near = set(self._graph.neighbors(self.check_variable(variable)))
         return [v for v in self._states if v in near]
 
     def markov_blanket(self, variable):
         """Return the Markov blanket of ``variable``: its neighbours."""
         return self.neighbors(variable)
 
-    def factors(self):
-        """Return the factors (a new list; the factors themselves are shared, do not mutate them)."""
+    def factors(self) -> list[DiscreteFactor]:
+        """Return the factors (a new list; factors are immutable, their tables read-only)."""
         return list(self._factors)
 
     def is_fully_specified(self):
         """Whether every variable appears in at least one factor."""
         covered = {v for f in self._factors for v in f.variables}
         return bool(self._factors) and covered == set(self._states)
-
-    def state_index(self, variable, state):
-        """Return the integer code of ``state`` (a name or an index) of ``variable``."""
-        return state_index(variable, self.states(variable), state)
-
-    def encode_evidence(self, evidence):
-        """Translate ``{variable: state name or index}`` to ``{variable: code}``, validating both."""
-        return {v: self.state_index(v, s) for v, s in dict(evidence or {}).items()}
 
     def check(self):
         """Raise StructureError unless every variable appears in some factor."""
@@ -180,40 +162,26 @@ class MarkovNetwork:
         >>> pl.MarkovNetwork(cycle, [pl.DiscreteFactor(e, pair) for e in cycle]).partition_function()
         44.125
         """
-        from .inference._prune import compiled, elimination_key
-        from .inference.variable_elimination import partition_function
+        return float(engine("partition_function")(self, elimination_order=elimination_order,
+                                                  max_memory=max_memory))
 
+    def _unnormalised(self, max_entries: int) -> DiscreteFactor:
         self.check()
-        c = compiled(self)
-        return float(partition_function(c, elimination_key(c, elimination_order), max_memory))
-
-    def _unnormalised(self, max_entries):
-        self.check()
-        size = math.prod(len(s) for s in self._states.values())
-        if size > max_entries:
-            raise MemoryLimitError(
-                f"the joint of {len(self._states)} variables has {size:.3g} entries, more than "
-                f"max_entries={max_entries}; use exact inference (pl.query) instead of brute force"
-            )
-        result = DiscreteFactor._from_parts((), np.array(1.0), {})
+        self._guard_joint(max_entries, "use exact inference (pl.query) instead of brute force")
+        result = DiscreteFactor((), 1.0)
         for f in self._factors:
             result = result.product(f)
         return result.transpose(self.variables)
 
-    def factor_graph(self):
+    def factor_scopes(self) -> list[tuple[tuple[str, ...], str]]:
+        """Return ``(scope, label)`` of every factor, labels such as ``"φ(A, B)"``."""
+        return [(f.variables, f"φ({', '.join(f.variables)})") for f in self._factors]
+
+    def factor_graph(self) -> nx.Graph:
         """Return the bipartite factor graph (see :func:`factor_graph`)."""
         return factor_graph(self)
 
     # -- changing ---------------------------------------------------------------------------
-    def add_variable(self, variable, states=2):
-        """Declare a new variable with ``states`` (a count or a sequence of names)."""
-        if variable in self._states:
-            raise StructureError(f"variable {variable!r} already exists")
-        names = _state_tuple(variable, states)
-        self._graph.add_node(variable)
-        self._states[variable] = names
-        self._version += 1
-
     def add_edge(self, u, v):
         """Add the undirected edge ``u - v``; unknown variables are added with two states."""
         if u == v:
@@ -222,17 +190,17 @@ class MarkovNetwork:
             if x not in self._states:
                 self.add_variable(x)
         self._graph.add_edge(u, v)
-        self._version += 1
+        self._changed()
 
     def add_factor(self, factor):
         """Attach a factor whose scope is a clique (unknown single variables are added)."""
         if not isinstance(factor, DiscreteFactor):
-            raise TypeError(f"add_factor needs a DiscreteFactor, got {type(factor).__name__}")
+            raise ArgumentTypeError(f"add_factor needs a DiscreteFactor, got {type(factor).__name__}")
         graph = self._graph.copy()
         graph.add_nodes_from(factor.variables)
         _check_clique(graph, factor.variables)
         merged = {
-            v: _merge_states(v, [("the network", self._states[v]), ("the factor", factor.states[v])], 2)
+            v: merge_states(v, [("the network", self._states[v]), ("the factor", factor.states[v])], 2)
             if v in self._states
             else factor.states[v]
             for v in factor.variables
@@ -241,15 +209,13 @@ class MarkovNetwork:
             self._states.setdefault(v, merged[v])
         self._graph = graph
         self._factors.append(_relabel(factor, self._states))
-        self._version += 1
+        self._changed()
 
     def copy(self):
         """Return an independent copy (factors included)."""
         new = object.__new__(MarkovNetwork)
-        new._graph = self._graph.copy()
-        new._states = dict(self._states)
-        new._factors = [f.copy() for f in self._factors]
-        new._version = 0
+        new._init_protocol(self._graph.copy(), dict(self._states))
+        new._factors = list(self._factors)  # factors are immutable (read-only tables)
         return new
 
     def __repr__(self):
@@ -258,7 +224,7 @@ class MarkovNetwork:
             f"{self._graph.number_of_edges()} edges, {len(self._factors)} factors>"
         )
 
-    def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **kwargs: Any) -> dict[str, Any]:
         """Jupyter display: the graph drawn by :func:`pgm_lite.render` (runs ``dot`` only here)."""
         from .render import render
 
@@ -306,13 +272,10 @@ def _check_clique(graph, scope):
 
 
 def _relabel(factor, states):
-    wanted = {v: states[v] for v in factor.variables}
-    if wanted == factor.states:
-        return factor
-    return DiscreteFactor._from_parts(factor.variables, factor.values, wanted)
+    return factor.with_states({v: states[v] for v in factor.variables})
 
 
-def factor_graph(model):
+def factor_graph(model: Any) -> nx.Graph:
     """Return the bipartite factor graph of a Bayesian or Markov network.
 
     Variable nodes are the variable names (``kind="variable"``); factor node ``("factor", i)``
@@ -325,19 +288,4 @@ def factor_graph(model):
     >>> sorted(g.neighbors(("factor", 0)))
     ['A', 'B']
     """
-    graph = nx.Graph()
-    for v in model.variables:
-        graph.add_node(v, kind="variable")
-    if hasattr(model, "_factors"):
-        scopes = [(f.variables, f"φ({', '.join(f.variables)})") for f in model._factors]
-    else:
-        scopes = []
-        for v in model.variables:
-            parents = model.parents(v)
-            label = f"P({v} | {', '.join(parents)})" if parents else f"P({v})"
-            scopes.append(((*parents, v), label))
-    for i, (scope, label) in enumerate(scopes):
-        node = ("factor", i)
-        graph.add_node(node, kind="factor", scope=tuple(scope), label=label)
-        graph.add_edges_from((node, v) for v in scope)
-    return graph
+    return graphs.factor_graph(model.variables, model.factor_scopes())

@@ -6,6 +6,10 @@ import math
 
 import networkx as nx
 
+from ._model import GraphicalModel
+from .bayesian_network import BayesianNetwork
+from .exceptions import ArgumentTypeError
+
 __all__ = ["count_parameters", "parameter_table"]
 
 
@@ -37,8 +41,8 @@ def count_parameters(model):
     >>> counts["joint"] == 2**784 - 1, counts["network"]
     (True, 784)
     """
-    if not (hasattr(model, "variables") and hasattr(model, "states")):
-        raise TypeError(
+    if not isinstance(model, GraphicalModel):
+        raise ArgumentTypeError(
             f"count_parameters needs a BayesianNetwork or MarkovNetwork, got {type(model).__name__}"
         )
     cards = {v: len(model.states(v)) for v in model.variables}
@@ -48,14 +52,14 @@ def count_parameters(model):
         "independent": sum(k - 1 for k in cards.values()),
         "chain_rule": joint,
     }
-    if hasattr(model, "parents"):
+    if model.is_directed:
         counts["network"] = sum(
             (k - 1) * math.prod(cards[p] for p in model.parents(v)) for v, k in cards.items()
         )
     elif model.factors():
         counts["network"] = sum(math.prod(f.values.shape) for f in model.factors())
     else:
-        cliques = nx.find_cliques(model._graph)
+        cliques = nx.find_cliques(model.structure)
         counts["network"] = sum(math.prod(cards[v] for v in c) for c in cliques)
     return counts
 
@@ -90,7 +94,6 @@ def parameter_table(n_values, states=2):
     """
     import pandas as pd
 
-    from .bayesian_network import BayesianNetwork
 
     rows = []
     for n in n_values:

@@ -11,7 +11,11 @@ import math
 
 import numpy as np
 
+from .bayesian_network import BayesianNetwork
+from .cpd import TabularCPD
 from .exceptions import MemoryLimitError
+from .factor import DiscreteFactor
+from .markov_network import MarkovNetwork
 
 __all__ = ["brute_force_joint", "random_network", "random_markov_network"]
 
@@ -43,7 +47,6 @@ def brute_force_joint(model, *, max_entries=2**22):
     >>> brute_force_joint(bn).values.tolist()
     [[0.4, 0.0], [0.3, 0.3]]
     """
-    from .factor import DiscreteFactor
 
     variables = list(model.variables)
     shape = tuple(len(model.states(v)) for v in variables)
@@ -56,7 +59,7 @@ def brute_force_joint(model, *, max_entries=2**22):
     grid = np.indices(shape).reshape(len(shape), -1)
     column = {v: i for i, v in enumerate(variables)}
     values = np.ones(size)
-    if hasattr(model, "cpds"):
+    if model.is_directed:
         model.check()
         tables = [(c.table, (*c.parents, c.variable)) for c in model.cpds()]
     else:
@@ -66,7 +69,7 @@ def brute_force_joint(model, *, max_entries=2**22):
         values = values * table[tuple(grid[column[v]] for v in scope)]
     total = values.sum()
     states = {v: model.states(v) for v in variables}
-    return DiscreteFactor._from_parts(tuple(variables), (values / total).reshape(shape), states)
+    return DiscreteFactor.from_validated(tuple(variables), (values / total).reshape(shape), states)
 
 
 def random_network(n_variables, max_parents=2, max_cardinality=3, rng=None, *, zero_fraction=0.0):
@@ -96,8 +99,6 @@ def random_network(n_variables, max_parents=2, max_cardinality=3, rng=None, *, z
     >>> len(bn.variables), bn.is_fully_specified()
     (6, True)
     """
-    from .bayesian_network import BayesianNetwork
-    from .cpd import TabularCPD
 
     rng = np.random.default_rng(rng)
     names = [f"X{i}" for i in range(n_variables)]
@@ -129,8 +130,6 @@ def random_markov_network(n_variables, n_factors=None, max_scope=2, max_cardinal
     >>> len(mn.variables), mn.partition_function() > 0
     (5, True)
     """
-    from .factor import DiscreteFactor
-    from .markov_network import MarkovNetwork
 
     rng = np.random.default_rng(rng)
     names = [f"X{i}" for i in range(n_variables)]

@@ -163,7 +163,9 @@ def test_unknown_variable_suggests_and_lists(asia):
 
 def test_copy_is_independent(asia):
     dup = asia.copy()
-    dup.cpd("asia").table[:] = [0.5, 0.5]
+    with pytest.raises(ValueError, match="read-only"):
+        dup.cpd("asia").table[:] = [0.5, 0.5]
+    dup.add_cpd(dup.cpd("asia").with_table([0.5, 0.5]))
     dup.add_variable("new")
     assert asia.cpd("asia").table.tolist() == [0.01, 0.99] and "new" not in asia.variables
     assert repr(asia) == "<BayesianNetwork with 8 variables, 8 edges, 8 CPDs>"

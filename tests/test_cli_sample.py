@@ -38,7 +38,7 @@ def test_sample_matches_the_library(capsys):
 
 
 def test_sample_in_chunks_streams_every_row(capsys, monkeypatch):
-    monkeypatch.setattr(cli, "_SAMPLE_CHUNK", 7)
+    monkeypatch.setattr(cli.tuning, "SAMPLE_CHUNK", 7)
     code, out, err = run(capsys, "sample", "asia", "-n", "30", "--seed", "0")
     df = _frame(out)
     assert code == 0 and len(df) == 30 and "asia" not in df["asia"].tolist()
@@ -76,7 +76,7 @@ def test_sample_to_csv_file(capsys, tmp_path):
 
 
 def test_sample_progress_only_on_a_terminal(capsys, monkeypatch):
-    monkeypatch.setattr(cli, "_SAMPLE_CHUNK", 10)
+    monkeypatch.setattr(cli.tuning, "SAMPLE_CHUNK", 10)
     assert run(capsys, "sample", "asia", "-n", "30")[2] == ""
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
     err = run(capsys, "sample", "asia", "-n", "30")[2]

@@ -58,5 +58,6 @@ def test_repr_and_copy():
     cpd = pl.TabularCPD("B", [[0.5, 0.5], [0.1, 0.9]], ["A"])
     assert repr(cpd) == "<TabularCPD P(B | A) shape=(2, 2)>"
     dup = cpd.copy()
-    dup.table[0, 0] = 0.0
-    assert cpd.table[0, 0] == 0.5
+    with pytest.raises(ValueError, match="read-only"):
+        dup.table[0, 0] = 0.0
+    assert cpd.table[0, 0] == 0.5 and dup.table is not cpd.table

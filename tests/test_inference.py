@@ -269,6 +269,7 @@ def test_properties_order_independence_and_consistency(seed, data):
 
 
 def test_pairwise_paths_and_step_fusion_give_the_same_answer(monkeypatch):
+    from pgm_lite import tuning
     from pgm_lite.inference import _plan
 
     bn = random_network(9, max_parents=3, max_cardinality=4, rng=11, zero_fraction=0.1)
@@ -276,9 +277,9 @@ def test_pairwise_paths_and_step_fusion_give_the_same_answer(monkeypatch):
     reference = brute_force_joint(bn)
     expected, _ = _posterior(reference, ["X0", "X7"], evidence)
     for fuse, optimize, whole in [(1, 1, 0), (10**6, 10**9, 0), (1, 10**9, 0), (1, 1, 10**9)]:
-        monkeypatch.setattr(_plan, "FUSE_LIMIT", fuse)
-        monkeypatch.setattr(_plan, "OPTIMIZE_LIMIT", optimize)
-        monkeypatch.setattr(_plan, "WHOLE_LIMIT", whole)
+        monkeypatch.setattr(tuning, "FUSE_LIMIT", fuse)
+        monkeypatch.setattr(tuning, "OPTIMIZE_LIMIT", optimize)
+        monkeypatch.setattr(tuning, "WHOLE_LIMIT", whole)
         fresh = bn.copy()  # a new model: no cached plans
         got = pl.query(fresh, ["X0", "X7"], evidence)
         assert np.abs(got.values - expected).max() < TOL
@@ -313,7 +314,7 @@ def test_single_posteriors_with_much_evidence_match_brute_force(seed):
 
 
 def _strategy_choices(bn):
-    from pgm_lite.inference._prune import compiled
+    from pgm_lite.inference._coded import compiled
 
     jt = compiled(bn).extra[("jt", "min-fill")]
     return [choice for entry in jt._strategies.values() for choice in entry["choice"].values()]
@@ -322,7 +323,7 @@ def _strategy_choices(bn):
 @pytest.mark.parametrize("seed,margin", [(s, m) for s in range(6) for m in (1e-9, 1e12)])
 def test_marginals_strategy_matches_brute_force(seed, margin, monkeypatch):
     # a tiny margin makes per-variable elimination always look cheaper, a huge one never
-    from pgm_lite.inference import junction_tree
+    from pgm_lite import tuning as junction_tree
 
     monkeypatch.setattr(junction_tree, "VE_MIN_TREE", 0)
     monkeypatch.setattr(junction_tree, "VE_MARGIN", margin)
@@ -348,7 +349,7 @@ def test_marginals_strategy_matches_brute_force(seed, margin, monkeypatch):
 
 
 def test_marginals_strategy_falls_back_to_the_tree_when_a_plan_is_too_big(asia, monkeypatch):
-    from pgm_lite.inference import junction_tree
+    from pgm_lite import tuning as junction_tree
 
     monkeypatch.setattr(junction_tree, "VE_MIN_TREE", 0)
     monkeypatch.setattr(junction_tree, "VE_MARGIN", 1e-9)
@@ -376,7 +377,8 @@ def test_private_ancestry_summed_into_cpds_matches_brute_force(seed):
     # roots and chains feeding a single child are summed into its CPD once per model; queries
     # that observe or ask for one of them must fall back to the plain CPDs (T1 has two children:
     # it keeps its own table, with its roots summed in)
-    from pgm_lite.inference._prune import collapsed, compiled
+    from pgm_lite.inference._coded import compiled
+    from pgm_lite.inference._prune import collapsed
 
     tree_part = [(f"R{i}", f"T{i // 2}") for i in range(4)] + [("T0", "M"), ("T1", "M")]
     rest = random_network(5, max_parents=2, max_cardinality=3, rng=seed, zero_fraction=0.3)
@@ -442,15 +444,16 @@ def test_slice_evidence_indexes_the_evidence_axes_and_keeps_the_rest():
 def test_mid_sized_pieces_run_as_one_einsum_and_still_explain_their_steps(monkeypatch):
     # a piece whose iteration space times operands is at most WHOLE_LIMIT skips ordering and
     # step simulation (one einsum); its steps are simulated only when explained
+    from pgm_lite import tuning
     from pgm_lite.inference import _plan
-    from pgm_lite.inference._prune import compiled
+    from pgm_lite.inference._coded import compiled
 
     bn = random_network(9, max_parents=3, max_cardinality=3, rng=2)
     evidence = {"X3": 1}
     expected, _ = _posterior(brute_force_joint(bn), ["X8"], evidence)
     results, explained = [], []
     for whole in (0, 10**9):  # planned step by step, then one einsum
-        monkeypatch.setattr(_plan, "WHOLE_LIMIT", whole)
+        monkeypatch.setattr(tuning, "WHOLE_LIMIT", whole)
         fresh = bn.copy()
         got = pl.query(fresh, ["X8"], evidence)
         assert np.abs(got.values - expected).max() < TOL
@@ -463,7 +466,7 @@ def test_mid_sized_pieces_run_as_one_einsum_and_still_explain_their_steps(monkey
     assert [v for v, _ in explained[0]] == [v for v, _ in explained[1]]
     # reused (new evidence values, same variables), a one-einsum plan is planned step by step
     reused = bn.copy()
-    monkeypatch.setattr(_plan, "FUSE_LIMIT", 1)  # every piece of more than one entry is deferred
+    monkeypatch.setattr(tuning, "FUSE_LIMIT", 1)  # every piece of more than one entry is deferred
     first = pl.query(reused, ["X8"], evidence)
     deferred = [sp for plan in compiled(reused).plans.values() for sp in plan.subplans
                 if sp.deferred is not None]
@@ -475,7 +478,8 @@ def test_mid_sized_pieces_run_as_one_einsum_and_still_explain_their_steps(monkey
     np.testing.assert_allclose(pl.query(reused, ["X8"], evidence).values, first.values, rtol=0, atol=TOL)
     assert all(sp.deferred is None and sp.steps is not None for sp in deferred)
     # the marginals strategy prices a one-einsum piece by its iteration space
-    from pgm_lite.inference.junction_tree import EINSUM_COST, _plan_cost
+    from pgm_lite.inference.junction_tree import _plan_cost
+    from pgm_lite.tuning import EINSUM_COST
 
     c = compiled(fresh)
     sp = next(sp for plan in c.plans.values() for sp in plan.subplans if sp.steps is None)

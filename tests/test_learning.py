@@ -263,9 +263,9 @@ def test_em_zero_probability_row(asia):
 @pytest.mark.parametrize("limit", [1, 4])
 def test_large_components_use_batched_exact_inference(monkeypatch, limit):
     """Components above MAX_COMPONENT go through pl.compile_query; same answer as brute force."""
-    import pgm_lite.em as em
+    import pgm_lite.tuning as em
 
-    monkeypatch.setattr(em, "MAX_COMPONENT", limit)
+    monkeypatch.setattr(em, "EM_MAX_COMPONENT", limit)
     model = random_network(6, 3, 3, rng=11)
     data = _with_missing(pl.sample(model, 300, rng=4), 0.4, 5)
     codes = encode_table(model, data, allow_missing=True)
@@ -277,9 +277,9 @@ def test_large_components_use_batched_exact_inference(monkeypatch, limit):
 
 
 def test_em_zero_probability_row_through_inference(monkeypatch, asia):
-    import pgm_lite.em as em
+    import pgm_lite.tuning as em
 
-    monkeypatch.setattr(em, "MAX_COMPONENT", 1)
+    monkeypatch.setattr(em, "EM_MAX_COMPONENT", 1)
     df = pl.sample(asia, 10, rng=0).astype(object)
     df.loc[0, ["either", "lung", "tub"]] = ["no", "yes", None]
     with pytest.raises(pl.ZeroEvidenceError, match="exact inference gives P\\(observed values\\) = 0"):

@@ -8,7 +8,8 @@ from .compiled import BatchPosterior, CompiledQuery, compile_query, log_probabil
 from .explain import ExplainStep, Explanation, explain_query
 from .junction_tree import JunctionTree, marginals
 from .map import MAPResult, map_query
-from .variable_elimination import VariableElimination, probability, query
+from .engine import VariableElimination
+from .variable_elimination import model_partition_function, probability, query
 
 __all__ = [
     "query", "probability", "log_probability", "VariableElimination", "marginals", "JunctionTree",

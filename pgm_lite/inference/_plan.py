@@ -13,14 +13,12 @@ import string
 
 import numpy as np
 
-from ..elimination import _greedy_order
+from ..elimination import greedy_order
 from ..exceptions import MemoryLimitError
-from ._prune import check_order_covers
+from ._query_args import check_order_covers
+from .. import tuning
 
 BATCH = -1  # pseudo-variable id of the batch (evidence rows) axis
-FUSE_LIMIT = 128  # merge small elimination steps whose joint iteration space is at most this
-WHOLE_LIMIT = 24_576  # a query piece whose iteration space times operands is at most this: one einsum
-OPTIMIZE_LIMIT = 2**14  # steps iterating over more entries go pairwise (BLAS) along a fixed path
 _LETTERS = string.ascii_letters
 
 
@@ -111,7 +109,7 @@ def build_subplan(c, factor_ids, evidence_ids, out, order_key, *, batch=False, k
         cards = c.cards
         out_size = math.prod([cards[v] for v in out])
         space = out_size * math.prod([cards[v] for v in hidden])
-        subscripts = None if space * len(input_scopes) > WHOLE_LIMIT else _subscripts(input_scopes, out)
+        subscripts = None if space * len(input_scopes) > tuning.WHOLE_LIMIT else _subscripts(input_scopes, out)
         if subscripts is not None:
             # one einsum over everything, when it costs less than ordering and simulating the
             # steps (its work is about the iteration space times the operands): steps are
@@ -120,7 +118,7 @@ def build_subplan(c, factor_ids, evidence_ids, out, order_key, *, batch=False, k
             sp.program, sp.steps = [], None
             sp.final = (tuple(range(len(input_scopes))), subscripts)
             sp.largest, sp.largest_scope = out_size, out
-            if space > FUSE_LIMIT:  # step by step is faster once planned: plan it when reused
+            if space > tuning.FUSE_LIMIT:  # step by step is faster once planned: plan it when reused
                 sp.deferred, sp.runs = c, 0
             return sp
     _simulate(c, sp, _order(c, input_scopes, phases, order_key), kinds)
@@ -166,12 +164,12 @@ def _order(c, scopes, phases, order_key):
     cards = {v: card_of(c, v, 2**10) for v in adj}
     rank = {v: v for v in adj}  # ids: ties go to the variable declared first
     for phase in phases:
-        order += _greedy_order(adj, cards, sorted(phase), order_key, rank)[0]
+        order += greedy_order(adj, cards, sorted(phase), order_key, rank)[0]
     return order
 
 
 def _min_fill(adj, candidates):
-    """``elimination._greedy_order(..., "min-fill")`` with ids as ranks, inlined for speed.
+    """``elimination.greedy_order(..., "min-fill")`` with ids as ranks, inlined for speed.
 
     Neighbourhoods are kept twice: as sets (to iterate) and as bitmasks (to count the pairs
     already connected without building intersection sets). Variable ``v`` is bit ``v + 1``
@@ -286,7 +284,7 @@ def _simulate(c, sp, order, kinds):
             kept = tuple([u for u in union if u != v])
             size = prod(map(card, kept))
             space = None if batched else size * card(v)  # the step's iteration space
-            if len(ops) > 1 and size * card(v) > OPTIMIZE_LIMIT and BATCH not in union:
+            if len(ops) > 1 and size * card(v) > tuning.OPTIMIZE_LIMIT and BATCH not in union:
                 size *= card(v)  # pairwise intermediates stay within the union
         else:
             size = prod(map(card, union))
@@ -317,7 +315,7 @@ def _fuse(c, scopes, steps, final_ops, n_inputs, out):
     """Merge chains of small summing steps into one einsum each (fewer Python-level calls).
 
     A step's result is inlined into the step that consumes it when the merged einsum iterates
-    over at most ``FUSE_LIMIT`` entries; big steps and max-product steps stay on their own.
+    over at most ``tuning.FUSE_LIMIT`` entries; big steps and max-product steps stay on their own.
     Returns ``(program, final)``: ``program[k] = (slot, operands, subscripts, max_axis)``.
     """
     program, pending = [], {}  # pending: step slot -> its expanded operand slots (not yet run)
@@ -351,7 +349,7 @@ def _fuse(c, scopes, steps, final_ops, n_inputs, out):
     def emit(slot):
         ops, _, space = pending.pop(slot)
         subs = subscripts(ops, scopes[slot])
-        path = None if space <= OPTIMIZE_LIMIT else _path(c, subs, [scopes[o] for o in ops], scopes[slot])
+        path = None if space <= tuning.OPTIMIZE_LIMIT else _path(c, subs, [scopes[o] for o in ops], scopes[slot])
         program.append((slot, ops, subs, None, path))
 
     def gather(ops, allow, base):
@@ -364,7 +362,7 @@ def _fuse(c, scopes, steps, final_ops, n_inputs, out):
         if not inner:
             return ops, 1
         factor = math.prod([pending[o][1] for o in inner])
-        if allow and base * factor <= FUSE_LIMIT:
+        if allow and base * factor <= tuning.FUSE_LIMIT:
             merged = tuple([x for o in ops for x in (pending.pop(o)[0] if o in inner else (o,))])
             return merged, factor
         for o in inner:
@@ -397,7 +395,7 @@ def _path(c, subscripts, scopes, out):
     if subscripts is None or len(scopes) < 2 or any(BATCH in s for s in scopes):
         return None
     cards = c.cards
-    if math.prod([cards[u] for u in set().union(*scopes)]) <= OPTIMIZE_LIMIT:
+    if math.prod([cards[u] for u in set().union(*scopes)]) <= tuning.OPTIMIZE_LIMIT:
         return None
     sets = [set(s) for s in scopes]
     path = ["einsum_path"]

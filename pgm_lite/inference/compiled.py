@@ -17,14 +17,16 @@ from typing import NamedTuple
 import numpy as np
 
 from .._data import encode_table
-from ..exceptions import ZeroEvidenceError
+from ..exceptions import PGMError, ZeroEvidenceError
 from ._plan import BATCH, build_subplan, check_memory, run, run_batch
-from ._prune import DEFAULT_MAX_MEMORY, compiled, elimination_key, prune, variable_ids
-from .variable_elimination import get_plan, partition_function
+from ._coded import DEFAULT_MAX_MEMORY, compiled
+from ._prune import prune
+from ._query_args import elimination_key, variable_ids
+from .variable_elimination import get_plan, partition_function, probability
+from .. import tuning
 
 __all__ = ["compile_query", "CompiledQuery", "BatchPosterior"]
 
-_TABLE_LIMIT = 2**22
 
 
 class BatchPosterior(NamedTuple):
@@ -49,8 +51,6 @@ class CompiledQuery:
         self._evidence_ids = variable_ids(c, evidence_vars, allow_empty=True)
         both = [c.names[i] for i in self._evidence_ids if i in self._query_ids]
         if both:
-            from ..exceptions import PGMError
-
             raise PGMError(f"variable(s) {both} are both queried and observed; drop them from one side")
         self.query = [c.names[i] for i in self._query_ids]
         self.evidence_vars = [c.names[i] for i in self._evidence_ids]
@@ -63,11 +63,9 @@ class CompiledQuery:
         self._e_cards = [c.cards[i] for i in self._evidence_ids]
         joint_ids = self._evidence_ids + self._query_ids
         if strategy not in ("auto", "table", "batch"):
-            from ..exceptions import PGMError
-
             raise PGMError(f"unknown strategy {strategy!r}; choose from ['auto', 'table', 'batch']")
         if strategy == "auto":
-            small = math.prod(c.cards[i] for i in joint_ids) <= _TABLE_LIMIT
+            small = math.prod(c.cards[i] for i in joint_ids) <= tuning.BATCH_TABLE_LIMIT
             strategy = "table" if small else "batch"
         if strategy == "table":
             self.strategy = "table"
@@ -104,9 +102,7 @@ class CompiledQuery:
             What to do with rows of probability zero: raise ZeroEvidenceError naming the first,
             or return NaN posteriors (and probability 0) for them.
         """
-        if self.model._version != self._version:
-            from ..exceptions import PGMError
-
+        if self.model.version != self._version:
             raise PGMError("the model changed after this query was compiled; compile it again")
         codes = encode_table(self.model, evidence, variables=self.evidence_vars)
         if self.strategy == "table":
@@ -208,8 +204,6 @@ def log_probability(model, evidence, *, variables=None, elimination_order="min-f
     >>> pl.log_probability(bn, np.array([[0], [1]]), variables=["asia"]).round(3).tolist()
     [-4.605, -0.01]
     """
-    from .variable_elimination import probability
-
     if isinstance(evidence, dict):
         p = probability(model, evidence, elimination_order=elimination_order, max_memory=max_memory)
         return float(np.log(p)) if p > 0 else -np.inf

@@ -6,7 +6,8 @@ import math
 from dataclasses import dataclass, field
 
 from ._plan import plan_steps
-from ._prune import compiled, elimination_key, evidence_codes, variable_ids
+from ._coded import compiled
+from ._query_args import elimination_key, evidence_codes, variable_ids
 from .variable_elimination import get_plan
 
 __all__ = ["explain_query", "Explanation", "ExplainStep"]

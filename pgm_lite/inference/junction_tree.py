@@ -13,22 +13,17 @@ import math
 
 import numpy as np
 
-from ..elimination import _greedy_order
+from ..elimination import clique_tree, clique_tree_of, eliminate, greedy_order
 from ..exceptions import MemoryLimitError, PGMError
 from ..factor import DiscreteFactor
 from ._plan import _subscripts, slice_evidence
-from ._prune import (
-    DEFAULT_MAX_MEMORY,
-    compiled,
-    elimination_key,
-    evidence_codes,
-    variable_ids,
-    zero_evidence,
-)
+from ._coded import DEFAULT_MAX_MEMORY, compiled
+from .variable_elimination import make_plan, posterior_values
+from ._query_args import elimination_key, evidence_codes, variable_ids, zero_evidence
+from .. import tuning
 
 __all__ = ["JunctionTree", "marginals"]
 
-SS_MAX_OUTPUTS = 2  # cliques with at most this many outputs skip building their belief table
 
 
 class JunctionTree:
@@ -74,13 +69,15 @@ class JunctionTree:
             for v in scope:
                 adj[v].update(u for u in scope if u != v)
         if isinstance(heuristic, str):
-            order, elim = _greedy_order(adj, dict(enumerate(c.cards)), range(n), heuristic)
+            order, elim = greedy_order(adj, dict(enumerate(c.cards)), range(n), heuristic)
         else:
-            order, elim = _order_cliques(adj, heuristic, c)
-        sets, links = _clique_tree(order, elim)
+            check_order_covers(c, heuristic, set(adj))
+            order, elim = eliminate(adj, heuristic)
+        sets = clique_tree(order, elim)[0]
         self._sets = [tuple(sorted(s)) for s in sets]
-        self.cliques = [tuple(c.names[v] for v in s) for s in self._sets]
-        self.edges = sorted(tuple(sorted(e)) for e in links)
+        self.structure = clique_tree_of(c.names, order, elim)
+        self.cliques = self.structure.cliques
+        self.edges = self.structure.edges
         sizes = [math.prod(c.cards[v] for v in s) for s in self._sets]
         big = max(range(len(sizes)), key=sizes.__getitem__)
         if 16 * sum(sizes) > max_memory:
@@ -96,10 +93,7 @@ class JunctionTree:
 
     def separator(self, i, j):
         """Return the variables shared by cliques ``i`` and ``j`` (in clique ``i``'s order)."""
-        if (min(i, j), max(i, j)) not in set(self.edges):
-            raise PGMError(f"({i}, {j}) is not an edge of the junction tree; edges: {self.edges}")
-        other = set(self.cliques[j])
-        return tuple(v for v in self.cliques[i] if v in other)
+        return self.structure.separator(i, j)
 
     def __repr__(self):
         width = max((len(s) for s in self.cliques), default=1) - 1
@@ -112,7 +106,7 @@ class JunctionTree:
         return render_junction_tree(self)._repr_mimebundle_(include=include, exclude=exclude, **kwargs)
 
     def _check_current(self):
-        if self.model._version != self._version:
+        if self.model.version != self._version:
             raise PGMError("the model changed after this junction tree was built; build a new one")
 
     def marginals(self, evidence=None, variables=None):
@@ -146,49 +140,6 @@ class JunctionTree:
         if () not in self._plans:
             self._plans[()] = _CalibrationPlan(self, ())
         return self._plans[()].mass(())
-
-
-def _order_cliques(adj, order, c):
-    from ._prune import check_order_covers
-
-    check_order_covers(c, order, set(adj))
-    elim = []
-    for v in order:
-        nbrs = adj.pop(v)
-        elim.append((v, *nbrs))
-        for a in nbrs:
-            adj[a].discard(v)
-            adj[a] |= nbrs - {a}
-    return list(order), elim
-
-
-def _clique_tree(order, elim):
-    """Maximal cliques and tree edges from elimination cliques (non-maximal ones merged)."""
-    when = {v: i for i, v in enumerate(order)}
-    sets = [set(e) for e in elim]
-    nbr = {i: set() for i in range(len(sets))}
-    for i, e in enumerate(elim):
-        rest = e[1:]
-        if rest:
-            j = min(when[u] for u in rest)
-            nbr[i].add(j)
-            nbr[j].add(i)
-    alive = set(range(len(sets)))
-    for i in range(len(sets)):
-        host = next((j for j in sorted(nbr[i]) if sets[i] <= sets[j]), None)
-        if host is None:
-            continue
-        for k in nbr[i]:
-            nbr[k].discard(i)
-            if k != host:
-                nbr[k].add(host)
-                nbr[host].add(k)
-        del nbr[i]
-        alive.discard(i)
-    keep = sorted(alive)
-    new = {old: k for k, old in enumerate(keep)}
-    links = {(new[i], new[j]) for i in keep for j in nbr[i] if i < j}
-    return [sets[i] for i in keep], links
 
 
 class _CalibrationPlan:
@@ -353,7 +304,7 @@ class _CalibrationPlan:
                 continue
             extra = [] if down[k] is None else [down[k]]
             targets = [m for m in self.children[k] if m in visit]
-            if len(need.get(k, ())) + len(targets) <= SS_MAX_OUTPUTS:
+            if len(need.get(k, ())) + len(targets) <= tuning.SS_MAX_OUTPUTS:
                 self._pass_on(k, psi[k], extra, up, down, need.get(k, ()), targets, results, codes)
                 continue
             belief = np.einsum(self.belief_subs[k], psi[k], *extra, *(up[m] for m in self.kids[k]))
@@ -401,13 +352,10 @@ class _CalibrationPlan:
                 values[observed[v]] = 1.0
             else:
                 values = results[v]
-            out[c.names[v]] = DiscreteFactor._from_parts((c.names[v],), values, {c.names[v]: c.states[v]})
+            out[c.names[v]] = DiscreteFactor.from_validated((c.names[v],), values, {c.names[v]: c.states[v]})
         return out
 
 
-VE_MIN_TREE = 2**16  # trees with fewer table entries (after slicing evidence) always calibrate
-VE_MARGIN = 2  # per-variable elimination must look this many times cheaper than the calibration
-EINSUM_COST = 500  # fixed cost of one einsum call, in table entries
 
 
 def marginals(model, evidence=None, variables=None, *, elimination_order="min-fill",
@@ -453,8 +401,6 @@ def marginals(model, evidence=None, variables=None, *, elimination_order="min-fi
     plans = _elimination_plans(c, jt, order_key, evidence_ids, wanted, max_memory)
     if plans is None:
         return jt.marginals(evidence, variables)
-    from .variable_elimination import posterior_values
-
     observed = dict(zip(evidence_ids, codes))
     out = {}
     for v in wanted:
@@ -463,7 +409,7 @@ def marginals(model, evidence=None, variables=None, *, elimination_order="min-fi
             values[observed[v]] = 1.0
         else:
             values = posterior_values(c, plans[v], codes, max_memory)
-        out[c.names[v]] = DiscreteFactor._from_parts((c.names[v],), values, {c.names[v]: c.states[v]})
+        out[c.names[v]] = DiscreteFactor.from_validated((c.names[v],), values, {c.names[v]: c.states[v]})
     return out
 
 
@@ -475,14 +421,12 @@ def calibration_cost(c, jt, evidence_ids):
         for v in scope:
             if v in observed:
                 size //= c.cards[v]
-        total += 4 * (size + EINSUM_COST)  # potential, upward, belief and downward einsums
+        total += 4 * (size + tuning.EINSUM_COST)  # potential, upward, belief and downward einsums
     return total
 
 
 def _elimination_plans(c, jt, order_key, evidence_ids, wanted, max_memory):
     """Per-variable posterior plans if they are estimated cheaper than calibrating, else None."""
-    from .variable_elimination import make_plan
-
     if evidence_ids not in jt._strategies and len(jt._strategies) >= 8:  # bounded memory
         jt._strategies.clear()
     cache = jt._strategies.setdefault(evidence_ids, {"plans": {}, "choice": {}})
@@ -490,8 +434,8 @@ def _elimination_plans(c, jt, order_key, evidence_ids, wanted, max_memory):
     free = tuple(v for v in wanted if v not in observed)
     if free in cache["choice"]:
         return cache["plans"] if cache["choice"][free] else None
-    budget = calibration_cost(c, jt, evidence_ids) / VE_MARGIN
-    use = bool(free) and budget * VE_MARGIN >= VE_MIN_TREE
+    budget = calibration_cost(c, jt, evidence_ids) / tuning.VE_MARGIN
+    use = bool(free) and budget * tuning.VE_MARGIN >= tuning.VE_MIN_TREE
     plans, spent = cache["plans"], 0
     for v in free if use else ():
         plan = plans.get(v)
@@ -511,8 +455,8 @@ def _elimination_plans(c, jt, order_key, evidence_ids, wanted, max_memory):
 def _plan_cost(c, sp):
     cards = c.cards
     if sp.steps is None:  # a single einsum over the piece's variables
-        return math.prod([cards[u] for u in set().union(*sp.input_scopes)]) + EINSUM_COST
-    total = EINSUM_COST * (len(sp.program) + 1)
+        return math.prod([cards[u] for u in set().union(*sp.input_scopes)]) + tuning.EINSUM_COST
+    total = tuning.EINSUM_COST * (len(sp.program) + 1)
     for _, _, _, union, _ in sp.steps:
         total += math.prod([cards[u] for u in union])
     return total

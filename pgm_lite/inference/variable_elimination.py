@@ -6,21 +6,13 @@ import math
 
 from ..factor import DiscreteFactor
 from ._plan import build_subplan, check_memory, run
-from ._prune import (
-    DEFAULT_MAX_MEMORY,
-    _structure,
-    compiled,
-    elimination_key,
-    evidence_codes,
-    prune,
-    topological_rank,
-    variable_ids,
-    zero_evidence,
-)
+from ._coded import DEFAULT_MAX_MEMORY, compiled
+from ._prune import _structure, prune, topological_rank
+from ._query_args import elimination_key, evidence_codes, variable_ids, zero_evidence
+from .. import tuning
 
 __all__ = ["query", "probability", "VariableElimination"]
 
-_MAX_PLANS = 512
 
 
 class Plan:
@@ -109,7 +101,7 @@ def get_plan(c, query_ids, evidence_ids, order_key, *, need_value=False, collaps
     if plan is not None:
         return plan
     plan = make_plan(c, query_ids, evidence_ids, order_key, need_value=need_value, collapse=collapse)
-    if len(c.plans) >= _MAX_PLANS:
+    if len(c.plans) >= tuning.MAX_CACHED_PLANS:
         c.plans.clear()
     c.plans[key] = plan
     return plan
@@ -203,7 +195,7 @@ def query(model, variables, evidence=None, *, elimination_order="min-fill",
     values = posterior_values(c, plan, codes, max_memory)
     names = [c.names[i] for i in query_ids]
     states = {c.names[i]: c.states[i] for i in query_ids}
-    return DiscreteFactor._from_parts(names, values, states)
+    return DiscreteFactor.from_validated(names, values, states)
 
 
 def evidence_mass(c, evidence_ids, codes, order_key="min-fill", max_memory=DEFAULT_MAX_MEMORY):
@@ -211,6 +203,12 @@ def evidence_mass(c, evidence_ids, codes, order_key="min-fill", max_memory=DEFAU
     plan = get_plan(c, (), evidence_ids, order_key, need_value=True)
     check_memory(c, plan.subplans, max_memory)
     return math.prod(float(run(sp, codes)) for sp in plan.sides)
+
+
+def model_partition_function(model, *, elimination_order="min-fill", max_memory=DEFAULT_MAX_MEMORY):
+    """Z of ``model`` (what ``MarkovNetwork.partition_function`` answers), cached per version."""
+    c = compiled(model)
+    return partition_function(c, elimination_key(c, elimination_order), max_memory)
 
 
 def partition_function(c, order_key="min-fill", max_memory=DEFAULT_MAX_MEMORY):
@@ -247,54 +245,3 @@ def probability(model, evidence, *, elimination_order="min-fill", max_memory=DEF
     evidence_ids, codes = evidence_codes(c, evidence)
     mass = evidence_mass(c, evidence_ids, codes, order_key, max_memory)
     return mass / partition_function(c, order_key, max_memory)
-
-
-class VariableElimination:
-    """Exact inference bound to one model, for users coming from pgmpy.
-
-    Plans are cached per model (and invalidated when the model changes), so this object is a
-    thin convenience around :func:`query`, :func:`map_query` and :func:`probability`.
-
-    Parameters
-    ----------
-    model : BayesianNetwork or MarkovNetwork
-    elimination_order : str or list of str, optional
-        Default order for every call.
-    max_memory : int, optional
-        Default memory limit in bytes.
-
-    Examples
-    --------
-    >>> ve = pl.VariableElimination(pl.example("asia"))
-    >>> ve.query(["bronc"], {"smoke": "no"}).values.tolist()
-    [0.3, 0.7]
-    >>> ve.query(["bronc", "lung"], {"smoke": "no"}, joint=False)["lung"].values.round(2).tolist()
-    [0.01, 0.99]
-    """
-
-    def __init__(self, model, *, elimination_order="min-fill", max_memory=DEFAULT_MAX_MEMORY):
-        compiled(model)  # validate now
-        self.model = model
-        self.elimination_order = elimination_order
-        self.max_memory = max_memory
-
-    def query(self, variables, evidence=None, *, joint=True):
-        """Posterior of ``variables``; with ``joint=False`` a dict of each one's marginal."""
-        opts = {"elimination_order": self.elimination_order, "max_memory": self.max_memory}
-        if joint:
-            return query(self.model, variables, evidence, **opts)
-        variables = [variables] if isinstance(variables, str) else list(variables)
-        variable_ids(compiled(self.model), variables)
-        return {v: query(self.model, [v], evidence, **opts) for v in variables}
-
-    def map_query(self, variables=None, evidence=None):
-        """Most probable assignment; see :func:`pgm_lite.map_query`."""
-        from .map import map_query
-
-        return map_query(self.model, variables, evidence, elimination_order=self.elimination_order,
-                         max_memory=self.max_memory)
-
-    def probability(self, evidence):
-        """P(evidence); see :func:`pgm_lite.probability`."""
-        return probability(self.model, evidence, elimination_order=self.elimination_order,
-                           max_memory=self.max_memory)

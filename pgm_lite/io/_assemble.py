@@ -5,7 +5,7 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 
-from .._checks import format_choices
+from .._validate import format_choices
 from ..bayesian_network import BayesianNetwork
 from ..cpd import TabularCPD
 

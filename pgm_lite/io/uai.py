@@ -145,7 +145,7 @@ def read_uai(path_or_file, *, variables=None, atol=ATOL):
             if not np.all(np.isfinite(array)) or array.min() < 0:
                 raise t.error(at, f"found a negative or non-finite entry in function {f}, "
                                   "expected non-negative potentials")
-            factors.append(DiscreteFactor._from_parts(tuple(names[v] for v in scope), array,
+            factors.append(DiscreteFactor.from_validated(tuple(names[v] for v in scope), array,
                                                       {names[v]: states[names[v]] for v in scope}))
         return MarkovNetwork(factors=factors, variables=names, states=states)
     declared = {v: (states[v], i) for i, v in enumerate(names)}

@@ -10,10 +10,11 @@ import contextlib
 
 import graphviz
 
-from ._checks import check_variable, format_choices
-from .exceptions import PGMError
+from .._validate import check_variable, format_choices
+from .._model import GraphicalModel
+from ..exceptions import ArgumentTypeError, DotNotFoundError, RenderError
 
-__all__ = ["DotNotFoundError", "RenderError"]
+__all__ = ["DotNotFoundError", "RenderError", "is_bayesian", "node_ids"]
 
 FONT = "Helvetica"
 EVIDENCE_FILL = "grey75"          # observed variables, shaded as in textbooks
@@ -27,14 +28,6 @@ INSTALL_HINT = (
     "the Graphviz 'dot' program is not installed or not on PATH; install Graphviz "
     "(Debian/Ubuntu: sudo apt-get install graphviz, macOS: brew install graphviz) and try again"
 )
-
-
-class DotNotFoundError(PGMError, RuntimeError):
-    """Graphviz's ``dot`` program is missing, so a picture cannot be rendered (DOT text still works)."""
-
-
-class RenderError(PGMError, ValueError):
-    """A drawing option is invalid (unknown layout, unknown file format, bad highlight...)."""
 
 
 @contextlib.contextmanager
@@ -86,14 +79,9 @@ def new_graph(directed, name, layout="dot", **graph_attr):
 
 def is_bayesian(model):
     """Whether ``model`` is a Bayesian network (directed); raise TypeError for non-models."""
-    from .bayesian_network import BayesianNetwork
-    from .markov_network import MarkovNetwork
-
-    if isinstance(model, BayesianNetwork):
-        return True
-    if isinstance(model, MarkovNetwork):
-        return False
-    raise TypeError(f"expected a BayesianNetwork or MarkovNetwork, got {type(model).__name__}")
+    if isinstance(model, GraphicalModel):
+        return model.is_directed
+    raise ArgumentTypeError(f"expected a BayesianNetwork or MarkovNetwork, got {type(model).__name__}")
 
 
 def node_ids(names):
@@ -139,8 +127,8 @@ def split_highlight(model, highlight, directed):
     for item in items:
         if isinstance(item, (tuple, list)) and len(item) == 2 and not isinstance(item, str):
             u, v = item
-            check_variable(u, model._states)
-            check_variable(v, model._states)
+            check_variable(u, model.state_names)
+            check_variable(v, model.state_names)
             if (u, v) in edges:
                 chosen.add((u, v))
             elif (v, u) in edges:
@@ -149,5 +137,5 @@ def split_highlight(model, highlight, directed):
                 kind = "edge" if directed else "undirected edge"
                 raise RenderError(f"cannot highlight ({u!r}, {v!r}): there is no {kind} between them")
         else:
-            nodes.add(check_variable(item, model._states))
+            nodes.add(check_variable(item, model.state_names))
     return nodes, chosen

@@ -9,8 +9,8 @@ with a one-line install hint). No inference runs inside the renderer: pass the r
 
 from __future__ import annotations
 
-from ._checks import check_variable
-from ._render_common import (
+from .._validate import check_variable
+from ._common import (
     EVIDENCE_FILL,
     HIGHLIGHT,
     HIGHLIGHT_FILL,
@@ -22,15 +22,15 @@ from ._render_common import (
     node_ids,
     split_highlight,
 )
-from ._render_html import cpd_label, factor_html, factor_label, marginal_label
-from ._render_plate import collapsed_view
-from ._render_views import (
+from ._html import cpd_label, factor_html, factor_label, marginal_label
+from ._plate import collapsed_view
+from ._views import (
     render_elimination,
     render_factor_graph,
     render_junction_tree,
     render_moral_graph,
 )
-from .exceptions import ShapeError, StructureError
+from ..exceptions import ShapeError, StructureError
 
 __all__ = [
     "render",
@@ -150,7 +150,7 @@ def _check_marginals(model, marginals):
     if not marginals:
         return {}
     for v, factor in dict(marginals).items():
-        check_variable(v, model._states)
+        check_variable(v, model.state_names)
         if getattr(factor, "variables", None) != (v,):
             scope = getattr(factor, "variables", type(factor).__name__)
             raise ShapeError(
@@ -212,8 +212,3 @@ def render_factor(factor, *, max_rows=32, digits=4, title=None):
     graph.node("factor", factor_label(factor, max_rows=max_rows, digits=digits, title=title),
                shape="plain")
     return graph
-
-
-def _factor_html(factor):
-    """HTML table of a factor for Jupyter (``DiscreteFactor._repr_html_``)."""
-    return factor_html(factor)

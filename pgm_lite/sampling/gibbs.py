@@ -6,8 +6,9 @@ import math
 
 import numpy as np
 
-from .exceptions import PGMError, ZeroEvidenceError
-from .sampling import _check_n, _describe, _forward_codes, _is_bayesian, _plan, _rows, _to_frame
+from ..exceptions import PGMError, ZeroEvidenceError
+from .._validate import check_int
+from ._forward import describe_evidence, forward_codes, forward_plan, parent_rows, to_frame
 
 __all__ = ["gibbs_sample"]
 
@@ -15,7 +16,7 @@ __all__ = ["gibbs_sample"]
 def _scopes(model):
     """(scope, table) of every factor: the CPDs of a Bayesian network, the potentials of a Markov one."""
     model.check()
-    if _is_bayesian(model):
+    if model.is_directed:
         return [((*c.parents, c.variable), c.table) for c in model.cpds()]
     return [(f.variables, f.values) for f in model.factors()]
 
@@ -40,15 +41,15 @@ def _conditionals(model, free):
 def _initial_state(model, n_chains, clamp, evidence, rng):
     """Chains start from importance-resampled forward samples (BN) or uniform draws (MN)."""
     d = len(model.variables)
-    if _is_bayesian(model):
-        plan = _plan(model)
+    if model.is_directed:
+        plan = forward_plan(model)
         m = max(20 * n_chains, 10_000)
-        codes, weights = _forward_codes(plan, m, rng, clamp)
+        codes, weights = forward_codes(plan, m, rng, clamp)
         total = weights.sum()
         if total == 0:
             raise ZeroEvidenceError(
                 f"none of {m:,} likelihood-weighted draws is consistent with the evidence "
-                f"{_describe(model, evidence)}: it is impossible (or extremely unlikely)"
+                f"{describe_evidence(model, evidence)}: it is impossible (or extremely unlikely)"
             )
         pick = rng.choice(m, size=n_chains, p=weights / total)
         return np.ascontiguousarray(codes[:, pick])
@@ -115,7 +116,7 @@ def gibbs_sample(model, n_samples, *, evidence=None, burn_in=200, thin=1, n_chai
     >>> round(float((df["B"] == "1").mean()), 2)       # exact 0.8
     0.8
     """
-    n = _check_n(n_samples)
+    n = check_int("n_samples", n_samples, minimum=1)
     n_chains = min(n, 100) if n_chains is None else n_chains
     for name, value, low in (("n_chains", n_chains, 1), ("thin", thin, 1), ("burn_in", burn_in, 0)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
@@ -133,7 +134,7 @@ def gibbs_sample(model, n_samples, *, evidence=None, burn_in=200, thin=1, n_chai
         for j in free:
             weights = None
             for others, strides, flat in mentions[j]:
-                part = flat[_rows(codes, others, strides, n_chains)]
+                part = flat[parent_rows(codes, others, strides, n_chains)]
                 weights = part if weights is None else weights * part
             cum = np.cumsum(weights, axis=1)
             total = cum[:, -1]
@@ -147,4 +148,4 @@ def gibbs_sample(model, n_samples, *, evidence=None, burn_in=200, thin=1, n_chai
     out = out[:, :n]
     if as_codes:
         return out.T  # a view: columns stay contiguous
-    return _to_frame(model, out)
+    return to_frame(model, out)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import itertools
 
-from ._render_common import BAR, HEADER_FILL, HIGHLIGHT
+from ._common import BAR, HEADER_FILL, HIGHLIGHT
 
 __all__ = ["escape", "marginal_label", "cpd_label", "factor_label", "factor_html"]
 

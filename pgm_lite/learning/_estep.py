@@ -1,37 +1,20 @@
-"""Expectation-maximisation for Bayesian-network parameters from data with missing values.
+"""The exact E-step of EM (and of the log-likelihood of incomplete data).
 
-The E-step is exact. The missing variables of a row split into components (two are linked when
-some CPD mentions both), and given the observed values each component's posterior is independent
-of the others. A small component's joint posterior is computed for all rows missing it at once by
-broadcasting the CPD tables (observed axes indexed, missing axes kept). A large one (more than
-``MAX_COMPONENT`` joint states) goes to exact inference instead: one compiled, batched query
-(:func:`pgm_lite.compile_query`) per family, for the posterior of that family's missing variables
-given the pattern's observed ones. Expected counts are weighted ``np.bincount`` calls per family.
+The missing variables of a row split into components (two are linked when some CPD mentions
+both), and given the observed values each component's posterior is independent of the others.
 """
 
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
 
 import numpy as np
 
-from .exceptions import PGMError, ZeroEvidenceError
-from .learning import _build, _check_fit_options, _codes, _families, _tables, _unique_rows
+from .. import tuning
+from ..exceptions import ZeroEvidenceError
+from ..inference import compile_query
 
-__all__ = ["fit_em", "EMResult"]
-
-MAX_COMPONENT = 2**12  # joint states of one component enumerated directly; larger ones use inference
-_CHUNK_ENTRIES = 2**21  # rows x joint states per direct step (16 MiB of float64)
-
-
-class EMResult(NamedTuple):
-    """What :func:`fit_em` returns; unpacks as ``model, history``."""
-
-    model: object
-    """BayesianNetwork: the fitted model."""
-    log_likelihood: list
-    """list of float: observed-data log-likelihood of the initial and of every updated model."""
+__all__ = ["EStep"]
 
 
 def _components(families, missing):
@@ -81,7 +64,7 @@ def _zero_row(model, where):
 def _direct(model, comp, touching, tables, cards, sub, weight, expected, row_ll):
     """Small component: enumerate its joint for every row of the pattern (in row chunks)."""
     size = math.prod(cards[j] for j in comp)
-    step = max(1, _CHUNK_ENTRIES // size)
+    step = max(1, tuning.EM_CHUNK_ENTRIES // size)
     for start in range(0, sub.shape[1], step):
         part, w = sub[:, start:start + step], weight[start:start + step]
         joint = _component_joint(comp, [(f, tables[i]) for i, f in touching], cards, part)
@@ -101,8 +84,6 @@ def _by_inference(model, comp, touching, cards, sub, weight, expected):
 
     Returns P(observed values) per row (the whole row, not only this component).
     """
-    from .inference import compile_query
-
     names = model.variables
     seen = [j for j in range(sub.shape[0]) if (sub[j] >= 0).all()]
     evidence = np.ascontiguousarray(sub[seen].T, dtype=np.int64)
@@ -119,7 +100,7 @@ def _by_inference(model, comp, touching, cards, sub, weight, expected):
     return p_e
 
 
-class _EStep:
+class EStep:
     """The data-dependent layout of the E-step, computed once and reused by every iteration.
 
     Cells of families that are fully observed in a row never change, nor do the components of
@@ -148,7 +129,7 @@ class _EStep:
                 continue
             select = np.flatnonzero(inverse == p)
             for comp in _components(families, missing):
-                if math.prod(self.cards[j] for j in comp) <= MAX_COMPONENT:
+                if math.prod(self.cards[j] for j in comp) <= tuning.EM_MAX_COMPONENT:
                     small.setdefault(tuple(comp), []).append(select)
                 else:
                     self.large.append((comp, self._touching(comp), select))
@@ -199,77 +180,3 @@ def _add_expected(target, fam, comp, post, sub, cards):
     target += np.bincount(index.reshape(-1), weights=marg.reshape(-1), minlength=target.size)
 
 
-def fit_em(model, data, *, max_iter=100, tol=1e-8, init=None, pseudo_count=0.0, prior="dirichlet"):
-    """Fit the CPDs of ``model``'s structure to data with missing values by EM.
-
-    Parameters
-    ----------
-    model : BayesianNetwork
-        The structure (and, when fully specified, the starting parameters).
-    data : pandas.DataFrame or array_like
-        One column per variable; NaN / None mark missing values.
-    max_iter : int, optional
-        Maximum number of EM updates.
-    tol : float, optional
-        Stop when the log-likelihood improves by less than ``tol * |log-likelihood|``.
-    init : {None, "model", "data"}, optional
-        Start from the CPDs of ``model`` ("model", the default when it is fully specified) or from
-        smoothed counts of the rows where each family is observed ("data").
-    pseudo_count, prior : optional
-        A Dirichlet prior as in :func:`pgm_lite.fit` (MAP-style counts; 0 means maximum
-        likelihood). With a prior the log-likelihood may stop increasing near the optimum.
-
-    Returns
-    -------
-    EMResult
-        ``(model, log_likelihood)``: the fitted network and the observed-data log-likelihood of
-        the start and after each update (non-decreasing when ``pseudo_count == 0``).
-
-    Raises
-    ------
-    PGMError
-        A column with no observed value, no rows, bad options.
-    VariableNotFoundError
-        Unknown columns or states.
-    ZeroEvidenceError
-        A row is impossible under the starting model.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> structure = pl.BayesianNetwork([("A", "B")])
-    >>> data = pd.DataFrame({"A": ["0", "1", None, "1"], "B": ["0", "1", "1", None]})
-    >>> fitted, history = pl.fit_em(structure, data)
-    >>> bool(np.all(np.diff(history) >= -1e-12)), len(fitted.cpds())
-    (True, 2)
-    """
-    _check_fit_options("mle", pseudo_count, prior)
-    if isinstance(pseudo_count, bool) or not isinstance(pseudo_count, (int, float)) or pseudo_count < 0:
-        raise PGMError(f"pseudo_count must be a number >= 0, got {pseudo_count!r}")
-    if init not in (None, "model", "data"):
-        raise PGMError(f"init must be None, 'model' or 'data', got {init!r}")
-    if not (isinstance(max_iter, int) and max_iter >= 0):
-        raise PGMError(f"max_iter must be a non-negative int, got {max_iter!r}")
-    families = _families(model)
-    codes = _codes(model, data, allow_missing=True)
-    rows, counts = _unique_rows(codes.T)
-    if init == "model" or (init is None and model.is_fully_specified()):
-        model.check()
-        current = model.copy()
-    else:
-        start = []
-        for fam in families:
-            ok = (rows[fam.scope] >= 0).all(axis=0)
-            start.append(fam.counts(rows[:, ok], counts[ok]))
-        current = _build(model, families, _tables(families, start, 1.0, "dirichlet"))
-    e_step = _EStep(model, families, rows, counts)
-    history = []
-    for iteration in range(max_iter + 1):
-        ll, expected = e_step(current, need_counts=iteration < max_iter)
-        history.append(ll)
-        if iteration == max_iter:
-            break
-        if iteration and ll - history[-2] < tol * abs(ll):
-            break
-        current = _build(model, families, _tables(families, expected, pseudo_count, prior))
-    return EMResult(current, history)

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import re
 
-from ._render_common import (
+from ._common import (
     EVIDENCE_FILL,
     HIGHLIGHT,
     HIGHLIGHT_FILL,
     dot_text,
     new_graph,
 )
-from .exceptions import StructureError
+from ..exceptions import StructureError
 
 __all__ = ["group_variables", "collapsed_view"]
 

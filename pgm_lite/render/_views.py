@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import math
 
-from ._checks import check_variable
-from ._render_common import (
+from .._model import GraphicalModel
+from .._validate import check_variable
+from ..elimination import elimination_order, elimination_steps, interaction_graph, junction_tree_structure
+from ..graphs import factor_graph
+from ._common import (
     FILL_IN,
     HIGHLIGHT,
     HIGHLIGHT_FILL,
@@ -46,10 +49,8 @@ def render_factor_graph(model, *, layout="neato"):
     >>> "f1 -- B" in g.source and 'xlabel="P(B | A)"' in g.source
     True
     """
-    from .markov_network import factor_graph
-
     directed = is_bayesian(model)
-    structure = factor_graph(model)
+    structure = factor_graph(model.variables, model.factor_scopes())
     factors = [(d["scope"], d["label"]) for n, d in structure.nodes(data=True) if d["kind"] == "factor"]
     if not directed and not factors:
         import networkx as nx
@@ -135,10 +136,8 @@ def render_junction_tree(tree, *, layout="dot"):
         s0_1 -- c1
     }
     """
-    if not hasattr(tree, "cliques"):
-        from .inference import JunctionTree
-
-        tree = JunctionTree(tree)
+    if isinstance(tree, GraphicalModel):
+        tree = junction_tree_structure(tree)
     graph = new_graph(False, "junction_tree", layout)
     for i, clique in enumerate(tree.cliques):
         graph.node(f"c{i}", dot_text(", ".join(map(str, clique))), shape="ellipse")
@@ -154,8 +153,6 @@ def render_junction_tree(tree, *, layout="dot"):
 
 def _steps(model, order):
     """Interaction graph and ``(variable, neighbours, fill-in edges)`` of each elimination step."""
-    from .elimination import elimination_steps, interaction_graph
-
     graph = interaction_graph(model)
     steps = [(s.variable, tuple(s.neighbors), [tuple(e) for e in s.fill_edges])
              for s in elimination_steps(graph, order)]
@@ -164,10 +161,8 @@ def _steps(model, order):
 
 def _check_order(model, order):
     if isinstance(order, str):
-        from .elimination import elimination_order
-
         return list(elimination_order(model, order))
-    order = [check_variable(v, model._states) for v in order]
+    order = [check_variable(v, model.state_names) for v in order]
     seen = set()
     for v in order:
         if v in seen:

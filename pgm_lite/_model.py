@@ -1,0 +1,177 @@
+"""The protocol every model shares: variables, states, evidence encoding and a version.
+
+:class:`GraphicalModel` holds what Bayesian and Markov networks have in common: an owned
+networkx graph, the state names of every variable in declaration order, and a version number
+that every mutation changes. The version comes from one process-wide counter, so a copy and its
+original never share a version and a cache keyed by ``(model, version)`` can never answer for an
+older model. Engines above this layer read models only through this public surface.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
+from typing import Any, Callable, ClassVar
+
+import networkx as nx
+
+from ._states import state_index, state_tuple
+from ._validate import check_variable
+from .exceptions import MemoryLimitError, StructureError
+
+__all__ = ["GraphicalModel", "engine", "register_engine"]
+
+_VERSIONS = itertools.count(1)
+_ENGINES: dict[str, Callable[..., Any]] = {}
+
+
+def register_engine(name: str, function: Callable[..., Any]) -> None:
+    """Make an engine function (registered by a higher layer at import) callable from models.
+
+    Models keep convenience methods such as ``mn.partition_function()``; the model layer may
+    not import the inference engine, so the engine registers the function here instead.
+    """
+    _ENGINES[name] = function
+
+
+def engine(name: str) -> Callable[..., Any]:
+    """Return the engine function registered under ``name``."""
+    try:
+        return _ENGINES[name]
+    except KeyError:
+        raise StructureError(f"no engine {name!r} is registered; import pgm_lite first") from None
+
+
+class GraphicalModel:
+    """Base of :class:`~pgm_lite.BayesianNetwork` and :class:`~pgm_lite.MarkovNetwork`.
+
+    Not meant to be built directly; it supplies the shared read-only protocol.
+
+    Examples
+    --------
+    >>> bn = pl.BayesianNetwork([("A", "B")], states={"B": ["lo", "hi"]})
+    >>> bn.is_directed, bn.cardinality("B"), bn.encode_evidence({"B": "hi"})
+    (True, 2, {'B': 1})
+    >>> old = bn.version
+    >>> bn.add_variable("C")
+    >>> bn.version != old
+    True
+    """
+
+    #: True for directed models (Bayesian networks), False for undirected ones.
+    is_directed: ClassVar[bool] = False
+
+    _graph: nx.Graph
+    _states: dict[str, tuple[str, ...]]
+    _version: int
+
+    def _init_protocol(self, graph: nx.Graph, states: dict[str, tuple[str, ...]]) -> None:
+        self._graph = graph
+        self._states = states
+        self._version = next(_VERSIONS)
+
+    # -- reading ----------------------------------------------------------------------------
+    @property
+    def variables(self) -> list[str]:
+        """list of str: the variables in declaration order."""
+        return list(self._states)
+
+    @property
+    def version(self) -> int:
+        """int: changes on every mutation of the model (caches compare it)."""
+        return self._version
+
+    @property
+    def state_names(self) -> Mapping[str, tuple[str, ...]]:
+        """Mapping: ``{variable: state names}`` in declaration order (read-only view)."""
+        return MappingProxyType(self._states)
+
+    @property
+    def graph(self) -> nx.Graph:
+        """nx.Graph or nx.DiGraph: a copy of the structure (changing it does not change the model)."""
+        return self._graph.copy()
+
+    @property
+    def structure(self) -> nx.Graph:
+        """nx.Graph or nx.DiGraph: a read-only view of the structure (no copy)."""
+        return self._graph.copy(as_view=True)
+
+    def check_variable(self, variable: Any) -> str:
+        """Return ``variable`` if the model has it, else raise VariableNotFoundError (with near misses).
+
+        Examples
+        --------
+        >>> pl.BayesianNetwork([("rain", "wet")]).check_variable("wte")
+        Traceback (most recent call last):
+        ...
+        pgm_lite.exceptions.VariableNotFoundError: unknown variable 'wte'; did you mean 'wet'? valid variables: ['rain', 'wet']
+        """
+        return check_variable(variable, self._states)
+
+    def states(self, variable: str) -> tuple[str, ...]:
+        """Return the state names of ``variable`` as a tuple of str."""
+        return self._states[self.check_variable(variable)]
+
+    def cardinality(self, variable: str) -> int:
+        """Return the number of states of ``variable``."""
+        return len(self.states(variable))
+
+    def state_index(self, variable: str, state: Any) -> int:
+        """Return the integer code of ``state`` (a name or an index) of ``variable``."""
+        return state_index(variable, self.states(variable), state)
+
+    def encode_evidence(self, evidence: Mapping[str, Any] | None) -> dict[str, int]:
+        """Translate ``{variable: state name or index}`` to ``{variable: code}``, validating both.
+
+        Examples
+        --------
+        >>> pl.BayesianNetwork([("A", "B")], states={"B": ["lo", "hi"]}).encode_evidence({"B": "hi"})
+        {'B': 1}
+        """
+        return {v: self.state_index(v, s) for v, s in dict(evidence or {}).items()}
+
+    def n_joint_states(self) -> int:
+        """Return the number of entries of the full joint table (an exact int)."""
+        return math.prod(len(s) for s in self._states.values())
+
+    def _guard_joint(self, max_entries: int,
+                     hint: str = "use pl.query for marginals instead of the full joint") -> None:
+        size = self.n_joint_states()
+        if size > max_entries:
+            raise MemoryLimitError(
+                f"the joint of {len(self._states)} variables has {size:.3g} entries "
+                f"({size * 8 / 2**30:.3g} GiB), more than max_entries={max_entries}; "
+                f"{hint}"
+            )
+
+    # -- changing ---------------------------------------------------------------------------
+    def _changed(self) -> None:
+        """Record a mutation: a new version, so every cache keyed by the old one is stale."""
+        self._version = next(_VERSIONS)
+
+    def add_variable(self, variable: str, states: int | Iterable[str] = 2) -> None:
+        """Declare a new variable with ``states`` (a count or a sequence of names).
+
+        Raises
+        ------
+        StructureError
+            If the variable already exists.
+        """
+        if variable in self._states:
+            raise StructureError(f"variable {variable!r} already exists")
+        names = state_tuple(variable, states)
+        self._graph.add_node(variable)
+        self._states[variable] = names
+        self._changed()
+
+    def __copy__(self) -> GraphicalModel:
+        return self.copy()
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> GraphicalModel:
+        return self.copy()
+
+    def copy(self) -> GraphicalModel:  # pragma: no cover - overridden by every model
+        """Return an independent copy."""
+        raise NotImplementedError

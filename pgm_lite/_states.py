@@ -1,0 +1,137 @@
+"""State names and variable lists: the checks every model, factor and CPD applies on entry."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .exceptions import ShapeError, StructureError, VariableNotFoundError
+
+__all__ = [
+    "as_variables",
+    "default_state_names",
+    "is_default_names",
+    "merge_states",
+    "reject_duplicates",
+    "split_states",
+    "state_index",
+    "state_tuple",
+]
+
+
+def default_state_names(cardinality):
+    """Return the default state names ``("0", "1", ..., "k-1")``.
+
+    Examples
+    --------
+    >>> default_state_names(3)
+    ('0', '1', '2')
+    """
+    return tuple(str(i) for i in range(cardinality))
+
+
+def as_variables(variables):
+    """Normalise a variable list: a lone string is one variable, not a sequence of letters."""
+    if isinstance(variables, str):
+        return (variables,)
+    return tuple(variables)
+
+
+def state_tuple(variable, names, cardinality=None):
+    """Validate a sequence of state names for ``variable`` and return it as a tuple of str."""
+    if isinstance(names, (int, np.integer)) and not isinstance(names, bool):
+        if names < 1:
+            raise ShapeError(f"variable {variable!r} needs at least one state, got {names}")
+        names = default_state_names(int(names))
+    elif isinstance(names, str):
+        raise ShapeError(
+            f"states of {variable!r} must be a sequence of names, got the single string {names!r}"
+        )
+    names = tuple(str(s) for s in names)
+    if len(set(names)) != len(names):
+        dupes = sorted({s for s in names if names.count(s) > 1})
+        raise ShapeError(f"variable {variable!r} has duplicate state names {dupes}")
+    if cardinality is not None and len(names) != cardinality:
+        raise ShapeError(
+            f"variable {variable!r} has {cardinality} states in its table "
+            f"but {len(names)} state names {list(names)}"
+        )
+    return names
+
+
+def state_index(variable, names, state):
+    """Return the integer code of ``state`` (a name, or an index) among ``names``.
+
+    Examples
+    --------
+    >>> state_index("smoke", ("yes", "no"), "no")
+    1
+    >>> state_index("smoke", ("yes", "no"), 0)
+    0
+    """
+    if isinstance(state, str):
+        try:
+            return names.index(state)
+        except ValueError:
+            raise VariableNotFoundError(
+                f"unknown state {state!r} of variable {variable!r}; choose from {list(names)}"
+            ) from None
+    if isinstance(state, (int, np.integer)) and not isinstance(state, bool):
+        if 0 <= state < len(names):
+            return int(state)
+        raise VariableNotFoundError(
+            f"state index {state} of variable {variable!r} is out of range; "
+            f"it has {len(names)} states {list(names)}"
+        )
+    raise VariableNotFoundError(
+        f"state of variable {variable!r} must be a name or an index, got {state!r}; "
+        f"choose from {list(names)}"
+    )
+
+
+def reject_duplicates(names):
+    seen = set()
+    for v in names:
+        if v in seen:
+            raise StructureError(f"variable {v!r} is declared twice")
+        seen.add(v)
+
+
+def split_states(states):
+    """Return (default spec, per-variable specs) from an int, a dict or None."""
+    if states is None:
+        return 2, {}
+    if isinstance(states, dict):
+        return 2, dict(states)
+    return states, {}
+
+
+def is_default_names(names):
+    return names == default_state_names(len(names))
+
+
+def merge_states(variable, sources, default):
+    """Reconcile the state names of ``variable`` offered by several sources.
+
+    Default names ``"0".."k-1"`` (a CPD built without names) yield to explicit ones; two explicit
+    namings, or two cardinalities, must agree.
+    """
+    chosen, chosen_from = None, None
+    for where, spec in sources:
+        names = state_tuple(variable, spec)
+        if chosen is None:
+            chosen, chosen_from = names, where
+            continue
+        if len(names) != len(chosen):
+            raise ShapeError(
+                f"variable {variable!r} has {len(chosen)} states in {chosen_from} "
+                f"but {len(names)} in {where}"
+            )
+        if names != chosen and not is_default_names(names):
+            if is_default_names(chosen):
+                chosen, chosen_from = names, where
+            else:
+                raise ShapeError(
+                    f"variable {variable!r} has states {list(chosen)} in {chosen_from} "
+                    f"but {list(names)} in {where}"
+                )
+    return chosen if chosen is not None else state_tuple(variable, default)

@@ -1,0 +1,124 @@
+"""Validation helpers shared by the models: unknown names get messages that list the choices."""
+
+from __future__ import annotations
+
+import difflib
+
+import numpy as np
+
+from .exceptions import ArgumentTypeError, OptionError, VariableNotFoundError
+
+__all__ = ["check_int", "check_number", "check_option", "check_variable", "check_variables", "format_choices"]
+
+
+def format_choices(choices, limit=20):
+    """Render a list of valid choices, shortened for big networks.
+
+    Examples
+    --------
+    >>> format_choices(["a", "b"])
+    "['a', 'b']"
+    >>> format_choices([f"x{i}" for i in range(30)], limit=3)
+    "['x0', 'x1', 'x2', ... (27 more)]"
+    """
+    choices = list(choices)
+    if len(choices) <= limit:
+        return repr(choices)
+    shown = ", ".join(repr(c) for c in choices[:limit])
+    return f"[{shown}, ... ({len(choices) - limit} more)]"
+
+
+def check_variable(name, valid, what="variable"):
+    """Raise VariableNotFoundError unless ``name`` is in ``valid`` (a dict or set); suggest near misses."""
+    if name in valid:
+        return name
+    hint = ""
+    if isinstance(name, str):
+        close = difflib.get_close_matches(name, [str(v) for v in valid], n=3)
+        if close:
+            hint = f"; did you mean {' or '.join(repr(c) for c in close)}?"
+    raise VariableNotFoundError(
+        f"unknown {what} {name!r}{hint} valid {what}s: {format_choices(valid)}"
+        if hint
+        else f"unknown {what} {name!r}; choose from {format_choices(valid)}"
+    )
+
+
+def check_variables(names, valid, what="variable"):
+    """Check every name of an iterable (a lone string is one name); return them as a tuple."""
+    names = (names,) if isinstance(names, str) else tuple(names)
+    for name in names:
+        check_variable(name, valid, what)
+    return names
+
+
+def check_option(name, value, choices, *, what=None):
+    """Return ``value`` if it is one of ``choices``, else raise OptionError listing them.
+
+    Examples
+    --------
+    >>> check_option("method", "mle", ("mle", "bayes"))
+    'mle'
+    >>> check_option("method", "ml", ("mle", "bayes"))
+    Traceback (most recent call last):
+    ...
+    pgm_lite.exceptions.OptionError: unknown method 'ml'; choose from ['mle', 'bayes']
+    """
+    try:
+        ok = value in choices
+    except TypeError:  # unhashable values are never valid names
+        ok = False
+    if not ok or isinstance(value, bool):
+        raise OptionError(f"unknown {what or name} {value!r}; choose from {format_choices(choices)}")
+    return value
+
+
+def check_int(name, value, *, minimum=None, maximum=None):
+    """Return ``value`` as an int if it is an integer within ``[minimum, maximum]``.
+
+    Raises
+    ------
+    ArgumentTypeError
+        If ``value`` is not an integer (bools are not integers here); also a TypeError.
+    OptionError
+        If it is out of range; also a ValueError.
+
+    Examples
+    --------
+    >>> check_int("n_samples", 3, minimum=1)
+    3
+    >>> check_int("n_samples", 0, minimum=1)
+    Traceback (most recent call last):
+    ...
+    pgm_lite.exceptions.OptionError: n_samples must be a positive integer, got 0
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise ArgumentTypeError(f"{name} must be an int, got {type(value).__name__}")
+    value = int(value)
+    if minimum is not None and value < minimum:
+        kind = "a positive integer" if minimum == 1 else "a non-negative integer" if minimum == 0 \
+            else f"an integer >= {minimum}"
+        raise OptionError(f"{name} must be {kind}, got {value}")
+    if maximum is not None and value > maximum:
+        raise OptionError(f"{name} must be at most {maximum}, got {value}")
+    return value
+
+
+def check_number(name, value, *, minimum=None, strict=False):
+    """Return ``value`` as a float if it is a finite real number above ``minimum``.
+
+    Examples
+    --------
+    >>> check_number("pseudo_count", -1.0, minimum=0.0)
+    Traceback (most recent call last):
+    ...
+    pgm_lite.exceptions.OptionError: pseudo_count must be >= 0.0, got -1.0
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ArgumentTypeError(f"{name} must be a number, got {type(value).__name__}")
+    value = float(value)
+    if not np.isfinite(value):
+        raise OptionError(f"{name} must be finite, got {value}")
+    if minimum is not None and (value <= minimum if strict else value < minimum):
+        raise OptionError(f"{name} must be {'>' if strict else '>='} {minimum}, got {value}")
+    return value

@@ -1,0 +1,104 @@
+"""Validation of query arguments at the boundary: variable ids, evidence codes, order keys."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._states import state_index
+from .._validate import check_variable, format_choices
+from ..elimination import get_heuristic
+from ..exceptions import PGMError, StructureError, ZeroEvidenceError
+
+def _var_id(c, name):
+    try:
+        i = c.index.get(name)
+    except TypeError:  # unhashable: certainly not a variable
+        i = None
+    if i is None:
+        check_variable(name, c.index)  # raises, listing the valid names
+    return i
+
+
+def variable_ids(c, variables, *, allow_empty=False):
+    """Validate query variables; return their ids (a lone string is one variable)."""
+    if isinstance(variables, str):
+        variables = (variables,)
+    elif variables.__class__ is not list and variables.__class__ is not tuple:
+        variables = list(variables)
+    get = c.index.get
+    try:
+        ids = tuple([get(v) for v in variables])
+    except TypeError:  # unhashable: certainly not a variable (the slow path says which)
+        ids = (None,)
+    if None in ids:
+        ids = tuple([_var_id(c, v) for v in variables])
+    if not ids and not allow_empty:
+        raise PGMError("empty query: name at least one variable")
+    if len(ids) > 1 and len(set(ids)) != len(ids):
+        dupes = sorted({c.names[i] for i in ids if ids.count(i) > 1})
+        raise PGMError(f"query names variable(s) {dupes} more than once")
+    return ids
+
+
+def state_code(c, i, state):
+    """Code of ``state`` (a name or an index) of variable id ``i``."""
+    code = c.codes[i].get(state) if isinstance(state, str) else None
+    if code is not None:
+        return code
+    if isinstance(state, (int, np.integer)) and not isinstance(state, bool) and 0 <= state < c.cards[i]:
+        return int(state)
+    return state_index(c.names[i], c.states[i], state)  # raises with the valid choices
+
+
+def evidence_codes(c, evidence, query_ids=()):
+    """Validate evidence; return ``(ids, codes)`` sorted by id."""
+    if not evidence:
+        return (), ()
+    if not isinstance(evidence, dict):
+        raise PGMError(f"evidence must be a dict {{variable: state}}, got {type(evidence).__name__}")
+    index = c.index
+    pairs = []
+    for v, s in evidence.items():
+        i = index.get(v) if v.__class__ is str else None
+        pairs.append((_var_id(c, v) if i is None else i, s))
+    pairs.sort(key=_first)
+    ids = tuple([i for i, _ in pairs])
+    if query_ids and not set(ids).isdisjoint(query_ids):
+        both = [c.names[i] for i in ids if i in query_ids]
+        raise PGMError(f"variable(s) {both} are both queried and observed; drop them from one side")
+    codes = []
+    for i, s in pairs:
+        code = c.codes[i].get(s) if s.__class__ is str else None
+        codes.append(state_code(c, i, s) if code is None else code)
+    return ids, tuple(codes)
+
+
+def _first(pair):
+    return pair[0]
+
+
+def elimination_key(c, spec):
+    """Normalise an elimination-order argument (heuristic name or list) to a hashable key."""
+    if isinstance(spec, str):
+        get_heuristic(spec)  # raises, listing the valid names
+        return spec
+    order = tuple(_var_id(c, v) for v in spec)
+    if len(set(order)) != len(order):
+        dupes = sorted({c.names[i] for i in order if order.count(i) > 1})
+        raise StructureError(f"elimination order lists {dupes} more than once")
+    return order
+
+
+def zero_evidence(c, ids, codes):
+    shown = {c.names[i]: c.states[i][k] for i, k in zip(ids, codes)}
+    return ZeroEvidenceError(f"the evidence {shown} has probability zero under the model")
+
+
+def check_order_covers(c, order, hidden):
+    missing = [c.names[v] for v in sorted(hidden) if v not in set(order)]
+    if missing:
+        raise StructureError(
+            f"elimination order misses variable(s) {format_choices(missing)} that must be summed out"
+        )
+
+

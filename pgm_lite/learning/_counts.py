@@ -1,0 +1,137 @@
+"""Sufficient statistics shared by the learners: families, vectorised counts, tables from counts.
+
+Counting is vectorised: each family ``(parents, child)`` turns its columns of codes into one cell
+index per row and calls ``np.bincount`` once.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import tuning
+from .._validate import check_option
+from ..bayesian_network import BayesianNetwork
+from ..cpd import TabularCPD
+from ..exceptions import ArgumentTypeError, PGMError
+
+__all__ = ["FIT_METHODS", "PRIORS", "Family", "build_network", "check_fit_options", "count_all",
+           "families_of", "tables_from_counts", "unique_rows"]
+
+FIT_METHODS = ("mle", "bayes")
+PRIORS = ("dirichlet", "bdeu")
+
+
+class Family:
+    """One CPD's scope as column indices, with the strides that make a flat cell index."""
+
+    def __init__(self, model, variable, column):
+        self.variable = variable
+        self.parents = list(model.parents(variable))
+        self.scope = [column[p] for p in self.parents] + [column[variable]]
+        self.shape = tuple(len(model.states(u)) for u in (*self.parents, variable))
+        self.size = math.prod(self.shape)
+        self.strides = [math.prod(self.shape[i + 1:]) for i in range(len(self.shape))]
+
+    def cells(self, codes):
+        """Flat cell index of every row of ``codes`` (shape (d, n), all observed)."""
+        dtype = np.int16 if self.size <= 2**15 else np.int32 if self.size <= 2**31 else np.int64
+        index = codes[self.scope[0]].astype(dtype)
+        if self.strides[0] != 1:
+            index *= self.strides[0]
+        part = None
+        for j, s in zip(self.scope[1:], self.strides[1:]):
+            if s == 1:
+                index += codes[j]
+            else:  # widen before multiplying: small-int codes times a stride would wrap
+                part = np.empty_like(index) if part is None else part
+                np.multiply(codes[j], s, out=part, dtype=dtype)
+                index += part
+        return index
+
+    def counts(self, codes, weights=None):
+        return np.bincount(self.cells(codes), weights=weights, minlength=self.size).astype(float)
+
+
+def families_of(model):
+    if not model.is_directed:
+        raise ArgumentTypeError(
+            f"parameter learning needs a BayesianNetwork (its structure), got {type(model).__name__}"
+        )
+    column = {v: j for j, v in enumerate(model.variables)}
+    return [Family(model, v, column) for v in model.variables]
+
+
+def count_all(families, codes, weights=None):
+    """Count the cells of every family.
+
+    Small families are counted together: their cell indices combine into one index over the
+    product of their sizes (at most ``tuning.FIT_GROUP_CELLS``), so one ``np.bincount`` pass serves several
+    families and each one's counts are a marginal of the joint counts.
+    """
+    groups, current, size = [], [], 1
+    for i in sorted(range(len(families)), key=lambda i: families[i].size):
+        if current and size * families[i].size > tuning.FIT_GROUP_CELLS:
+            groups.append(current)
+            current, size = [], 1
+        current.append(i)
+        size *= families[i].size
+    if current:
+        groups.append(current)
+
+    def count(group):
+        fams = [families[i] for i in group]
+        if len(fams) == 1:
+            return [fams[0].counts(codes, weights)]
+        index = fams[0].cells(codes).astype(np.intp)
+        for f in fams[1:]:
+            index *= f.size
+            index += f.cells(codes)
+        shape = [f.size for f in fams]
+        joint = np.bincount(index, weights=weights, minlength=math.prod(shape)).reshape(shape)
+        axes = range(len(fams))
+        return [joint.sum(axis=tuple(b for b in axes if b != a)).astype(float) for a in axes]
+
+    counts = [None] * len(families)
+    for group, result in zip(groups, map(count, groups)):
+        for i, c in zip(group, result):
+            counts[i] = c
+    return counts
+
+
+def check_fit_options(method, pseudo_count, prior):
+    check_option("method", method, FIT_METHODS, what="fit method")
+    check_option("prior", prior, PRIORS)
+    if method == "bayes" and not (isinstance(pseudo_count, (int, float)) and pseudo_count > 0):
+        raise PGMError(f"pseudo_count must be a positive number for method='bayes', got {pseudo_count!r}")
+
+
+def tables_from_counts(families, counts, alpha, prior):
+    """Normalise count arrays into CPT tables; rows with no mass become uniform."""
+    tables = []
+    for fam, c in zip(families, counts):
+        c = c.reshape(-1, fam.shape[-1])
+        if alpha:
+            c = c + (alpha / c.size if prior == "bdeu" else alpha)
+        totals = c.sum(axis=1, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rows = np.where(totals > 0, c / totals, 1.0 / fam.shape[-1])
+        tables.append(rows.reshape(fam.shape))
+    return tables
+
+
+def build_network(model, families, tables):
+    """Return a new BayesianNetwork with the structure and states of ``model`` and ``tables``."""
+    cpds = [
+        TabularCPD(f.variable, t, f.parents, {u: model.states(u) for u in (*f.parents, f.variable)},
+                   atol=1e-6)
+        for f, t in zip(families, tables)
+    ]
+    return BayesianNetwork(cpds=cpds, variables=model.variables)
+
+
+def unique_rows(codes):
+    """Distinct rows of an (n, d) code array as (d, m) plus their multiplicities."""
+    rows, counts = np.unique(codes, axis=0, return_counts=True)
+    return np.ascontiguousarray(rows.T), counts.astype(float)
