@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import networkx as nx
 import numpy as np
-
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
 
 from . import graphs
 from ._data import encode_table

@@ -36,7 +36,6 @@ __all__ = ["main"]
 
 def _load(net):
     """Load NET, a file path or the name of a shipped example."""
-
     if net in list_examples():
         return example(net)
     return read(net)
@@ -135,7 +134,6 @@ def _sample_output_kind(path):
 
 def _open_text(path):
     """Open ``path`` for writing text, compressed by its extension (.gz, .bz2, .xz)."""
-
     opener = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}.get(path[path.rfind("."):].lower(), open)
     return opener(path, "wt", newline="")
 
@@ -290,9 +288,6 @@ def _add_info_parser(sub):
 
 def _network_info(net):
     """Load NET and describe it as a dict (the ``info --json`` document)."""
-
-
-
     if net not in list_examples() and not os.path.exists(net) and "." not in os.path.basename(net):
         check_variable(net, list_examples(), what="example")  # a mistyped example name
     fmt = "example" if net in list_examples() else format_of(net)

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import itertools
-
-import numpy as np
-
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
 from numpy.typing import ArrayLike
 
 from ._states import as_variables, state_tuple

@@ -200,13 +200,13 @@ class DiscreteFactor:
     # -- algebra ----------------------------------------------------------------------------
     def _check_compatible(self, other):
         for v in set(self.variables) & set(other.variables):
-            if self._states[v] != other._states[v]:
+            if self._states[v] != other.states[v]:
                 raise ShapeError(
                     f"variable {v!r} has states {list(self._states[v])} in one factor "
-                    f"and {list(other._states[v])} in the other"
+                    f"and {list(other.states[v])} in the other"
                 )
 
-    def _broadcast(self, order):
+    def broadcast_to(self, order: Sequence[str]) -> np.ndarray:
         """Values transposed to ``order`` (a superset of our variables) with size-1 axes added."""
         mine = [v for v in order if v in self._states]
         arr = self.values.transpose([self.variables.index(v) for v in mine])
@@ -228,8 +228,8 @@ class DiscreteFactor:
             return DiscreteFactor.from_validated(self.variables, self.values * float(other), self._states)
         self._check_compatible(other)
         order = tuple(dict.fromkeys(self.variables + other.variables))
-        values = self._broadcast(order) * other._broadcast(order)
-        return DiscreteFactor.from_validated(order, values, {**self._states, **other._states})
+        values = self.broadcast_to(order) * other.broadcast_to(order)
+        return DiscreteFactor.from_validated(order, values, {**self._states, **other.states})
 
     __mul__ = product
     __rmul__ = product
@@ -249,7 +249,7 @@ class DiscreteFactor:
                 f"cannot divide: {missing} are not in the dividend's variables {list(self.variables)}"
             )
         self._check_compatible(other)
-        denominator = other._broadcast(self.variables)
+        denominator = other.broadcast_to(self.variables)
         with np.errstate(divide="ignore", invalid="ignore"):
             values = np.where(denominator == 0, 0.0, self.values / denominator)
         return DiscreteFactor.from_validated(self.variables, values, self._states)
@@ -369,7 +369,7 @@ class DiscreteFactor:
         """
         if not isinstance(other, DiscreteFactor) or set(self.variables) != set(other.variables):
             return False
-        if any(self._states[v] != other._states[v] for v in self.variables):
+        if any(self._states[v] != other.states[v] for v in self.variables):
             return False
         aligned = other.transpose(self.variables).values
         return bool(np.allclose(self.values, aligned, rtol=0.0, atol=atol))

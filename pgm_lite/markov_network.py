@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import itertools
-
-import networkx as nx
-import numpy as np
-
 from collections.abc import Iterable, Mapping
 from typing import Any
+
+import networkx as nx
 
 from . import graphs
 from ._model import GraphicalModel, engine

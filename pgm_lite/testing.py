@@ -47,7 +47,6 @@ def brute_force_joint(model, *, max_entries=2**22):
     >>> brute_force_joint(bn).values.tolist()
     [[0.4, 0.0], [0.3, 0.3]]
     """
-
     variables = list(model.variables)
     shape = tuple(len(model.states(v)) for v in variables)
     size = math.prod(shape)
@@ -99,7 +98,6 @@ def random_network(n_variables, max_parents=2, max_cardinality=3, rng=None, *, z
     >>> len(bn.variables), bn.is_fully_specified()
     (6, True)
     """
-
     rng = np.random.default_rng(rng)
     names = [f"X{i}" for i in range(n_variables)]
     topo = list(rng.permutation(names))
@@ -130,7 +128,6 @@ def random_markov_network(n_variables, n_factors=None, max_scope=2, max_cardinal
     >>> len(mn.variables), mn.partition_function() > 0
     (5, True)
     """
-
     rng = np.random.default_rng(rng)
     names = [f"X{i}" for i in range(n_variables)]
     cards = {v: int(rng.integers(2, max_cardinality + 1)) for v in names}

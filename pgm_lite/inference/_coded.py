@@ -10,7 +10,6 @@ import weakref
 
 import numpy as np
 
-
 from ..tuning import DEFAULT_MAX_MEMORY
 
 __all__ = ["DEFAULT_MAX_MEMORY", "Compiled", "compiled"]

@@ -13,10 +13,10 @@ import string
 
 import numpy as np
 
+from .. import tuning
 from ..elimination import greedy_order
 from ..exceptions import MemoryLimitError
 from ._query_args import check_order_covers
-from .. import tuning
 
 BATCH = -1  # pseudo-variable id of the batch (evidence rows) axis
 _LETTERS = string.ascii_letters

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+
 def _structure(c):
     """Per-version structure of a Bayesian network, built on first use and cached.
 

@@ -9,6 +9,7 @@ from .._validate import check_variable, format_choices
 from ..elimination import get_heuristic
 from ..exceptions import PGMError, StructureError, ZeroEvidenceError
 
+
 def _var_id(c, name):
     try:
         i = c.index.get(name)

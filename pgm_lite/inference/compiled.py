@@ -16,14 +16,14 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .. import tuning
 from .._data import encode_table
 from ..exceptions import PGMError, ZeroEvidenceError
-from ._plan import BATCH, build_subplan, check_memory, run, run_batch
 from ._coded import DEFAULT_MAX_MEMORY, compiled
+from ._plan import BATCH, build_subplan, check_memory, run, run_batch
 from ._prune import prune
 from ._query_args import elimination_key, variable_ids
 from .variable_elimination import get_plan, partition_function, probability
-from .. import tuning
 
 __all__ = ["compile_query", "CompiledQuery", "BatchPosterior"]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from ._plan import plan_steps
 from ._coded import compiled
+from ._plan import plan_steps
 from ._query_args import elimination_key, evidence_codes, variable_ids
 from .variable_elimination import get_plan
 

@@ -13,14 +13,14 @@ import math
 
 import numpy as np
 
+from .. import tuning
 from ..elimination import clique_tree, clique_tree_of, eliminate, greedy_order
 from ..exceptions import MemoryLimitError, PGMError
 from ..factor import DiscreteFactor
-from ._plan import _subscripts, slice_evidence
 from ._coded import DEFAULT_MAX_MEMORY, compiled
+from ._plan import _subscripts, slice_evidence
+from ._query_args import check_order_covers, elimination_key, evidence_codes, variable_ids, zero_evidence
 from .variable_elimination import make_plan, posterior_values
-from ._query_args import elimination_key, evidence_codes, variable_ids, zero_evidence
-from .. import tuning
 
 __all__ = ["JunctionTree", "marginals"]
 

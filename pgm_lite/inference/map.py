@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
-from ._plan import _contract, build_subplan, check_memory, run, slice_evidence
 from ._coded import DEFAULT_MAX_MEMORY, compiled
+from ._plan import _contract, build_subplan, check_memory, run, slice_evidence
 from ._prune import prune
 from ._query_args import elimination_key, evidence_codes, variable_ids, zero_evidence
 from .variable_elimination import evidence_mass

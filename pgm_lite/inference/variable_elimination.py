@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import math
 
+from .. import tuning
 from ..factor import DiscreteFactor
-from ._plan import build_subplan, check_memory, run
 from ._coded import DEFAULT_MAX_MEMORY, compiled
+from ._plan import build_subplan, check_memory, run
 from ._prune import _structure, prune, topological_rank
 from ._query_args import elimination_key, evidence_codes, variable_ids, zero_evidence
-from .. import tuning
 
-__all__ = ["query", "probability", "VariableElimination"]
+__all__ = ["model_partition_function", "probability", "query"]
 
 
 

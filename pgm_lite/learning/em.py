@@ -11,16 +11,12 @@ given the pattern's observed ones. Expected counts are weighted ``np.bincount`` 
 
 from __future__ import annotations
 
-import math
 from typing import NamedTuple
 
-import numpy as np
-
-from ..exceptions import PGMError, ZeroEvidenceError
 from .._data import encode_columns
+from ..exceptions import PGMError
 from ._counts import build_network, check_fit_options, families_of, tables_from_counts, unique_rows
 from ._estep import EStep
-from .. import tuning
 
 __all__ = ["fit_em", "EMResult"]
 

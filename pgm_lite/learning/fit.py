@@ -11,7 +11,14 @@ import numpy as np
 
 from .._data import encode_columns
 from ..exceptions import PGMError
-from ._counts import check_fit_options, count_all, families_of, tables_from_counts, build_network, unique_rows
+from ._counts import (
+    build_network,
+    check_fit_options,
+    count_all,
+    families_of,
+    tables_from_counts,
+    unique_rows,
+)
 from ._estep import EStep
 
 __all__ = ["fit", "log_likelihood"]

@@ -10,6 +10,7 @@ with a one-line install hint). No inference runs inside the renderer: pass the r
 from __future__ import annotations
 
 from .._validate import check_variable
+from ..exceptions import ShapeError, StructureError
 from ._common import (
     EVIDENCE_FILL,
     HIGHLIGHT,
@@ -22,7 +23,7 @@ from ._common import (
     node_ids,
     split_highlight,
 )
-from ._html import cpd_label, factor_html, factor_label, marginal_label
+from ._html import cpd_label, factor_label, marginal_label
 from ._plate import collapsed_view
 from ._views import (
     render_elimination,
@@ -30,7 +31,6 @@ from ._views import (
     render_junction_tree,
     render_moral_graph,
 )
-from ..exceptions import ShapeError, StructureError
 
 __all__ = [
     "render",

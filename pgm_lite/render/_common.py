@@ -10,8 +10,8 @@ import contextlib
 
 import graphviz
 
-from .._validate import check_variable, format_choices
 from .._model import GraphicalModel
+from .._validate import check_variable, format_choices
 from ..exceptions import ArgumentTypeError, DotNotFoundError, RenderError
 
 __all__ = ["DotNotFoundError", "RenderError", "is_bayesian", "node_ids"]

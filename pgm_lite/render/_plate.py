@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from ..exceptions import StructureError
 from ._common import (
     EVIDENCE_FILL,
     HIGHLIGHT,
@@ -13,7 +14,6 @@ from ._common import (
     dot_text,
     new_graph,
 )
-from ..exceptions import StructureError
 
 __all__ = ["group_variables", "collapsed_view"]
 

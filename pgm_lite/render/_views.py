@@ -8,7 +8,12 @@ import math
 
 from .._model import GraphicalModel
 from .._validate import check_variable
-from ..elimination import elimination_order, elimination_steps, interaction_graph, junction_tree_structure
+from ..elimination import (
+    elimination_order,
+    elimination_steps,
+    interaction_graph,
+    junction_tree_structure,
+)
 from ..graphs import factor_graph
 from ._common import (
     FILL_IN,

@@ -9,7 +9,6 @@ pandas Categorical columns. Gibbs sampling (Bayesian and Markov networks) lives 
 from __future__ import annotations
 
 import math
-import weakref
 
 import numpy as np
 
@@ -18,7 +17,6 @@ from ..exceptions import PGMError, StructureError, ZeroEvidenceError
 from ..factor import DiscreteFactor
 from ._forward import describe_evidence, forward_chunked, forward_codes, forward_plan, to_frame
 from .gibbs import gibbs_sample
-from .. import tuning
 
 __all__ = ["sample", "approximate_query"]
 

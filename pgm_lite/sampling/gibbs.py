@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 
-from ..exceptions import PGMError, ZeroEvidenceError
 from .._validate import check_int
+from ..exceptions import PGMError, ZeroEvidenceError
 from ._forward import describe_evidence, forward_codes, forward_plan, parent_rows, to_frame
 
 __all__ = ["gibbs_sample"]
