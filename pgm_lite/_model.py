@@ -70,6 +70,7 @@ class GraphicalModel:
     def _init_protocol(self, graph: nx.Graph, states: dict[str, tuple[str, ...]]) -> None:
         self._graph = graph
         self._states = states
+        self._positions: dict[str, tuple[float, float]] = {}
         self._version = next(_VERSIONS)
 
     # -- reading ----------------------------------------------------------------------------
@@ -97,6 +98,31 @@ class GraphicalModel:
     def structure(self) -> nx.Graph:
         """nx.Graph or nx.DiGraph: a read-only view of the structure (no copy)."""
         return self._graph.copy(as_view=True)
+
+    @property
+    def positions(self) -> dict[str, tuple[float, float]]:
+        """dict: ``{variable: (x, y)}`` drawing positions read from a file or set by the user (a copy).
+
+        Positions never change inference; ``pl.render(..., layout="positions")`` uses them.
+        """
+        return dict(self._positions)
+
+    def set_positions(self, positions: Mapping[str, tuple[float, float]]) -> None:
+        """Store drawing positions ``{variable: (x, y)}`` (replacing those of the named variables).
+
+        Examples
+        --------
+        >>> bn = pl.BayesianNetwork([("A", "B")])
+        >>> bn.set_positions({"A": (0, 0), "B": (0, -1)})
+        >>> bn.positions["B"]
+        (0.0, -1.0)
+        """
+        new = {}
+        for v, xy in dict(positions).items():
+            self.check_variable(v)
+            x, y = xy
+            new[v] = (float(x), float(y))
+        self._positions.update(new)
 
     def check_variable(self, variable: Any) -> str:
         """Return ``variable`` if the model has it, else raise VariableNotFoundError (with near misses).

@@ -333,6 +333,7 @@ class BayesianNetwork(GraphicalModel):
         """Return an independent copy (tables included)."""
         new = object.__new__(BayesianNetwork)
         new._init_protocol(self._graph.copy(), dict(self._states))
+        new.set_positions(self._positions)
         new._cpds = dict(self._cpds)  # CPDs are immutable (read-only tables): sharing is safe
         new._topological = None
         return new

@@ -213,6 +213,7 @@ class MarkovNetwork(GraphicalModel):
         """Return an independent copy (factors included)."""
         new = object.__new__(MarkovNetwork)
         new._init_protocol(self._graph.copy(), dict(self._states))
+        new.set_positions(self._positions)
         new._factors = list(self._factors)  # factors are immutable (read-only tables)
         return new
 
