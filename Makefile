@@ -26,6 +26,8 @@ demo: $(VENV)/.core dot
 	$(BIN)/python examples/quickstart.py
 
 test: $(VENV)/.dev dot
+	$(BIN)/ruff check pgm_lite tests
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 --nbmake pgm_lite tests notebooks
 
 lint: $(VENV)/.dev

@@ -20,6 +20,7 @@ import networkx as nx
 from ._states import state_index, state_tuple
 from ._validate import check_variable
 from .exceptions import MemoryLimitError, StructureError
+from .factor import DiscreteFactor
 
 __all__ = ["GraphicalModel", "engine", "register_engine"]
 
@@ -191,6 +192,23 @@ class GraphicalModel:
         self._graph.add_node(variable)
         self._states[variable] = names
         self._changed()
+
+    # -- what every model provides ---------------------------------------------------------
+    def check(self) -> None:  # pragma: no cover - overridden by every model
+        """Raise StructureError unless the model is fully specified."""
+        raise NotImplementedError
+
+    def factors(self) -> list[DiscreteFactor]:  # pragma: no cover - overridden by every model
+        """Return the model's factors (CPDs as factors for a Bayesian network)."""
+        raise NotImplementedError
+
+    def factor_scopes(self) -> list[tuple[tuple[str, ...], str]]:  # pragma: no cover
+        """Return ``(scope, label)`` of every factor."""
+        raise NotImplementedError
+
+    def is_fully_specified(self) -> bool:  # pragma: no cover - overridden by every model
+        """Whether every table the model needs exists."""
+        raise NotImplementedError
 
     def __copy__(self) -> GraphicalModel:
         return self.copy()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from typing import Any
+
 import numpy as np
 
 from .exceptions import ShapeError, StructureError, VariableNotFoundError
@@ -18,7 +21,7 @@ __all__ = [
 ]
 
 
-def default_state_names(cardinality):
+def default_state_names(cardinality: int) -> tuple[str, ...]:
     """Return the default state names ``("0", "1", ..., "k-1")``.
 
     Examples
@@ -29,14 +32,14 @@ def default_state_names(cardinality):
     return tuple(str(i) for i in range(cardinality))
 
 
-def as_variables(variables):
+def as_variables(variables: str | Iterable[str]) -> tuple[str, ...]:
     """Normalise a variable list: a lone string is one variable, not a sequence of letters."""
     if isinstance(variables, str):
         return (variables,)
     return tuple(variables)
 
 
-def state_tuple(variable, names, cardinality=None):
+def state_tuple(variable: str, names: Any, cardinality: int | None = None) -> tuple[str, ...]:
     """Validate a sequence of state names for ``variable`` and return it as a tuple of str."""
     if isinstance(names, (int, np.integer)) and not isinstance(names, bool):
         if names < 1:
@@ -58,7 +61,7 @@ def state_tuple(variable, names, cardinality=None):
     return names
 
 
-def state_index(variable, names, state):
+def state_index(variable: str, names: Sequence[str], state: Any) -> int:
     """Return the integer code of ``state`` (a name, or an index) among ``names``.
 
     Examples
@@ -88,7 +91,7 @@ def state_index(variable, names, state):
     )
 
 
-def reject_duplicates(names):
+def reject_duplicates(names: Iterable[str]) -> None:
     seen = set()
     for v in names:
         if v in seen:
@@ -96,7 +99,7 @@ def reject_duplicates(names):
         seen.add(v)
 
 
-def split_states(states):
+def split_states(states: Any) -> tuple[Any, dict[str, Any]]:
     """Return (default spec, per-variable specs) from an int, a dict or None."""
     if states is None:
         return 2, {}
@@ -105,11 +108,11 @@ def split_states(states):
     return states, {}
 
 
-def is_default_names(names):
+def is_default_names(names: tuple[str, ...]) -> bool:
     return names == default_state_names(len(names))
 
 
-def merge_states(variable, sources, default):
+def merge_states(variable: str, sources: Iterable[tuple[str, Any]], default: Any) -> tuple[str, ...]:
     """Reconcile the state names of ``variable`` offered by several sources.
 
     Default names ``"0".."k-1"`` (a CPD built without names) yield to explicit ones; two explicit

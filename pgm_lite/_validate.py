@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Collection, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -11,7 +13,7 @@ from .exceptions import ArgumentTypeError, OptionError, VariableNotFoundError
 __all__ = ["check_int", "check_number", "check_option", "check_variable", "check_variables", "format_choices"]
 
 
-def format_choices(choices, limit=20):
+def format_choices(choices: Iterable[Any], limit: int = 20) -> str:
     """Render a list of valid choices, shortened for big networks.
 
     Examples
@@ -28,7 +30,7 @@ def format_choices(choices, limit=20):
     return f"[{shown}, ... ({len(choices) - limit} more)]"
 
 
-def check_variable(name, valid, what="variable"):
+def check_variable(name: Any, valid: Collection[Any], what: str = "variable") -> Any:
     """Raise VariableNotFoundError unless ``name`` is in ``valid`` (a dict or set); suggest near misses."""
     if name in valid:
         return name
@@ -44,7 +46,7 @@ def check_variable(name, valid, what="variable"):
     )
 
 
-def check_variables(names, valid, what="variable"):
+def check_variables(names: Any, valid: Collection[Any], what: str = "variable") -> tuple[Any, ...]:
     """Check every name of an iterable (a lone string is one name); return them as a tuple."""
     names = (names,) if isinstance(names, str) else tuple(names)
     for name in names:
@@ -52,7 +54,7 @@ def check_variables(names, valid, what="variable"):
     return names
 
 
-def check_option(name, value, choices, *, what=None):
+def check_option(name: str, value: Any, choices: Sequence[Any], *, what: str | None = None) -> Any:
     """Return ``value`` if it is one of ``choices``, else raise OptionError listing them.
 
     Examples
@@ -73,7 +75,7 @@ def check_option(name, value, choices, *, what=None):
     return value
 
 
-def check_int(name, value, *, minimum=None, maximum=None):
+def check_int(name: str, value: Any, *, minimum: int | None = None, maximum: int | None = None) -> int:
     """Return ``value`` as an int if it is an integer within ``[minimum, maximum]``.
 
     Raises
@@ -104,7 +106,7 @@ def check_int(name, value, *, minimum=None, maximum=None):
     return value
 
 
-def check_number(name, value, *, minimum=None, strict=False):
+def check_number(name: str, value: Any, *, minimum: float | None = None, strict: bool = False) -> float:
     """Return ``value`` as a float if it is a finite real number above ``minimum``.
 
     Examples

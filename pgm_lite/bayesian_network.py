@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import networkx as nx
@@ -112,7 +112,7 @@ class BayesianNetwork(GraphicalModel):
         for cpd in cpds:
             _check_cpd_parents(cpd, list(graph.predecessors(cpd.variable)))
 
-        sources = {v: [] for v in names}
+        sources: dict[str, list[tuple[str, Any]]] = {v: [] for v in names}
         for v, spec in per_var.items():
             sources[v].append(("the states argument", spec))
         for cpd in cpds:
@@ -132,16 +132,16 @@ class BayesianNetwork(GraphicalModel):
         cpd = self._cpds.get(self.check_variable(variable))
         return list(cpd.parents) if cpd is not None else list(self._graph.predecessors(variable))
 
-    def children(self, variable):
+    def children(self, variable: str) -> list[str]:
         """Return the children of ``variable`` in declaration order."""
         kids = set(self._graph.successors(self.check_variable(variable)))
         return [v for v in self._states if v in kids]
 
-    def has_cpd(self, variable):
+    def has_cpd(self, variable: str) -> bool:
         """Whether ``variable`` has a conditional table."""
         return self.check_variable(variable) in self._cpds
 
-    def cpd(self, variable):
+    def cpd(self, variable: str) -> TabularCPD:
         """Return the :class:`TabularCPD` of ``variable``.
 
         Raises
@@ -156,21 +156,21 @@ class BayesianNetwork(GraphicalModel):
             )
         return cpd
 
-    def cpds(self):
+    def cpds(self) -> list[TabularCPD]:
         """Return the CPDs that exist, in declaration order."""
         return [self._cpds[v] for v in self._states if v in self._cpds]
 
-    def is_fully_specified(self):
+    def is_fully_specified(self) -> bool:
         """Whether every variable has a CPD."""
         return len(self._cpds) == len(self._states)
 
-    def topological_order(self):
+    def topological_order(self) -> list[str]:
         """Return the variables parents-first; ties follow declaration order (deterministic)."""
         if self._topological is None:
-            self._topological = graphs.topological_order(self._graph)
+            self._topological = [str(v) for v in graphs.topological_order(self._graph)]
         return list(self._topological)
 
-    def check(self):
+    def check(self) -> None:
         """Raise StructureError unless every variable has a CPD (tables were validated on entry).
 
         Examples
@@ -184,12 +184,12 @@ class BayesianNetwork(GraphicalModel):
         if missing:
             raise StructureError(f"variables without a CPD: {missing}")
 
-    def factors(self):
+    def factors(self) -> list[DiscreteFactor]:
         """Return one :class:`DiscreteFactor` per CPD, axes ``(*parents, child)``, declaration order."""
         self.check()
         return [self._cpds[v].to_factor() for v in self._states]
 
-    def joint(self, *, max_entries=2**24):
+    def joint(self, *, max_entries: int = 2**24) -> DiscreteFactor:
         """Return the full joint distribution as a factor over ``variables`` (small models only).
 
         Raises
@@ -203,7 +203,7 @@ class BayesianNetwork(GraphicalModel):
             result = result.product(factor)
         return result.transpose(self.variables)
 
-    def log_probability(self, assignment):
+    def log_probability(self, assignment: Any) -> float | np.ndarray:
         """Log-probability of a full assignment, or of every row of a table (vectorised).
 
         Parameters
@@ -226,7 +226,7 @@ class BayesianNetwork(GraphicalModel):
             return float(self._log_prob_codes(codes)[0])
         return self._log_prob_codes(encode_table(self, assignment))
 
-    def factorization(self, latex=False):
+    def factorization(self, latex: bool = False) -> str:
         r"""Return the chain-rule factorisation the graph encodes, e.g. ``"P(A) P(B | A)"``.
 
         Parameters
@@ -284,7 +284,7 @@ class BayesianNetwork(GraphicalModel):
         self._graph.add_edge(parent, child)
         self._changed()
 
-    def add_cpd(self, cpd):
+    def add_cpd(self, cpd: TabularCPD) -> None:
         """Attach (or replace) the conditional table of ``cpd.variable``.
 
         A variable without parents takes the CPD's parents as new edges; otherwise the CPD's
@@ -323,13 +323,13 @@ class BayesianNetwork(GraphicalModel):
         self._cpds[v] = _relabel(cpd, self._states)
         self._changed()
 
-    def remove_cpd(self, variable):
+    def remove_cpd(self, variable: str) -> None:
         """Remove the conditional table of ``variable`` (the edges stay)."""
         self.cpd(variable)
         del self._cpds[variable]
         self._changed()
 
-    def copy(self):
+    def copy(self) -> BayesianNetwork:
         """Return an independent copy (tables included)."""
         new = object.__new__(BayesianNetwork)
         new._init_protocol(self._graph.copy(), dict(self._states))
@@ -338,7 +338,7 @@ class BayesianNetwork(GraphicalModel):
         new._topological = None
         return new
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (
             f"<BayesianNetwork with {len(self._states)} variables, "
             f"{self._graph.number_of_edges()} edges, {len(self._cpds)} CPDs>"
@@ -352,7 +352,8 @@ class BayesianNetwork(GraphicalModel):
 
     # -- structure queries (free functions in pgm_lite.independence) ------------------------
     @classmethod
-    def from_independencies(cls, variables, independencies, states=2):
+    def from_independencies(cls, variables: Sequence[str], independencies: Any,
+                            states: int | Mapping[str, Any] = 2) -> BayesianNetwork:
         """Build the minimal I-map of ``independencies`` for the order of ``variables``.
 
         See :func:`pgm_lite.independence.minimal_imap`.
@@ -471,14 +472,14 @@ class BayesianNetwork(GraphicalModel):
         return total
 
     # -- interop (free functions in pgm_lite.io.interop) ------------------------------------
-    def to_networkx(self):
+    def to_networkx(self) -> nx.DiGraph:
         """Return the DAG as an ``nx.DiGraph`` whose nodes carry ``states``; see :func:`pgm_lite.io.interop.to_networkx`."""
         from .io.interop import to_networkx
 
         return to_networkx(self)
 
     @classmethod
-    def from_networkx(cls, graph):
+    def from_networkx(cls, graph: nx.DiGraph) -> BayesianNetwork:
         """Build a structure-only network from an ``nx.DiGraph`` (node attribute ``states``).
 
         See :func:`pgm_lite.io.interop.from_networkx`.
@@ -489,19 +490,19 @@ class BayesianNetwork(GraphicalModel):
 
 
 # -- helpers -----------------------------------------------------------------------------------
-def _as_edge(edge):
+def _as_edge(edge: Any) -> tuple[str, str]:
     edge = tuple(edge)
     if len(edge) != 2:
         raise StructureError(f"an edge is a pair (parent, child), got {edge!r}")
     return edge
 
 
-def _relabel(cpd, states):
+def _relabel(cpd: TabularCPD, states: Mapping[str, tuple[str, ...]]) -> TabularCPD:
     """Return ``cpd`` carrying the model's state names (same table object, no copy)."""
     return cpd.with_states({v: states[v] for v in cpd.scope})
 
 
-def _check_cpd_parents(cpd, graph_parents):
+def _check_cpd_parents(cpd: TabularCPD, graph_parents: list[str]) -> None:
     if set(cpd.parents) != set(graph_parents):
         extra = [p for p in cpd.parents if p not in graph_parents]
         missing = [p for p in graph_parents if p not in cpd.parents]
@@ -515,7 +516,7 @@ def _check_cpd_parents(cpd, graph_parents):
         )
 
 
-def _latex_name(name):
+def _latex_name(name: str) -> str:
     match = re.fullmatch(r"([A-Za-z]+)_?(\d+)", str(name))
     if match:
         return f"{match.group(1)}_{{{match.group(2)}}}"

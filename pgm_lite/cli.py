@@ -15,6 +15,7 @@ import json
 import lzma
 import os
 import sys
+from typing import Any
 
 import numpy as np
 
@@ -134,7 +135,8 @@ def _sample_output_kind(path):
 
 def _open_text(path):
     """Open ``path`` for writing text, compressed by its extension (.gz, .bz2, .xz)."""
-    opener = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}.get(path[path.rfind("."):].lower(), open)
+    openers: dict[str, Any] = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+    opener = openers.get(path[path.rfind("."):].lower(), open)
     return opener(path, "wt", newline="")
 
 
@@ -356,7 +358,7 @@ _COMMANDS = {
 }
 
 
-def build_parser():
+def build_parser() -> argparse.ArgumentParser:
     """Return the ``argparse`` parser of the ``pgm-lite`` command."""
     parser = argparse.ArgumentParser(
         prog="pgm-lite",
@@ -368,7 +370,7 @@ def build_parser():
     return parser
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code (0 success, 2 user error)."""
     parser = build_parser()
     args = parser.parse_args(argv)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -62,7 +62,7 @@ class TabularCPD:
     """
 
     __slots__ = ("_variable", "_parents", "_table", "_states")
-    __hash__ = None
+    __hash__ = None  # type: ignore[assignment]
 
     _variable: str
     _parents: tuple[str, ...]
@@ -159,7 +159,8 @@ class TabularCPD:
         return new
 
     @classmethod
-    def from_columns(cls, variable, columns, parents=(), states=None, *, atol=1e-9):
+    def from_columns(cls, variable: str, columns: ArrayLike, parents: str | Sequence[str] = (),
+                     states: Mapping[str, Any] | None = None, *, atol: float = 1e-9) -> TabularCPD:
         """Build a CPD from the textbook layout: one row per child state, one column per parent
         configuration, the last parent varying fastest (pgmpy's and BIF's ``table`` layout).
 
@@ -183,10 +184,10 @@ class TabularCPD:
         if columns.ndim == 1:
             columns = columns[:, None]
         states = dict(states or {})
-        cards = []
+        cards: list[int] = []
         for p in parents:
             names = states.get(p, 2)
-            cards.append(names if isinstance(names, (int, np.integer)) else len(names))
+            cards.append(int(names) if isinstance(names, (int, np.integer)) else len(names))
         expected = int(np.prod(cards, dtype=np.int64))
         if columns.ndim != 2 or columns.shape[1] != expected:
             raise ShapeError(
@@ -197,26 +198,26 @@ class TabularCPD:
         return cls(variable, table, parents, states, atol=atol)
 
     @property
-    def cardinality(self):
+    def cardinality(self) -> int:
         """int: number of states of the child."""
         return self.table.shape[-1]
 
     @property
-    def parent_cardinalities(self):
+    def parent_cardinalities(self) -> tuple[int, ...]:
         """tuple of int: number of states of each parent, in ``parents`` order."""
         return self.table.shape[:-1]
 
     @property
-    def columns(self):
+    def columns(self) -> np.ndarray:
         """ndarray: the table in textbook layout, child states x parent configurations."""
         return self.table.reshape(-1, self.cardinality).T
 
     @property
-    def scope(self):
+    def scope(self) -> tuple[str, ...]:
         """tuple: ``(*parents, variable)``, the axes of ``table``."""
         return (*self.parents, self.variable)
 
-    def to_factor(self):
+    def to_factor(self) -> DiscreteFactor:
         """Return the table as a :class:`DiscreteFactor` over ``(*parents, variable)``.
 
         Examples
@@ -234,15 +235,16 @@ class TabularCPD:
         new._table.flags.writeable = False
         return new
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         given = f" | {', '.join(self.parents)}" if self.parents else ""
         return f"<TabularCPD P({self.variable}{given}) shape={self.table.shape}>"
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.to_factor().to_text()
 
 
-def _check_rows(variable, parents, table, names, atol):
+def _check_rows(variable: str, parents: tuple[str, ...], table: np.ndarray,
+                names: Mapping[str, tuple[str, ...]], atol: float) -> None:
     """Raise ShapeError unless every entry is in [0, 1] and every row sums to one within atol."""
     if table.size == 0:
         raise ShapeError(f"CPD for {variable!r} has an empty table of shape {table.shape}")
@@ -262,7 +264,8 @@ def _check_rows(variable, parents, table, names, atol):
         )
 
 
-def _describe(variable, parents, names, codes):
+def _describe(variable: str, parents: tuple[str, ...], names: Mapping[str, tuple[str, ...]],
+              codes: Any) -> str:
     """Human form of a parent configuration, e.g. ``P(grade | diff=hard, intel=low)``."""
     if not parents:
         return f"P({variable})"
@@ -270,7 +273,7 @@ def _describe(variable, parents, names, codes):
     return f"P({variable} | {config})"
 
 
-def iter_parent_configurations(cpd):
+def iter_parent_configurations(cpd: TabularCPD) -> Iterator[tuple[tuple[str, ...], np.ndarray]]:
     """Yield ``(state names of the parents, row)`` for every parent configuration of ``cpd``."""
     rows = cpd.table.reshape(-1, cpd.cardinality)
     combos = itertools.product(*(cpd.states[p] for p in cpd.parents))

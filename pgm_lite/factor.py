@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -56,13 +57,14 @@ class DiscreteFactor:
     """
 
     __slots__ = ("_variables", "_values", "_states")
-    __hash__ = None  # compared with allclose, never hashed
+    __hash__ = None  # type: ignore[assignment]  # compared with allclose, never hashed
 
     _variables: tuple[str, ...]
     _values: np.ndarray
     _states: dict[str, tuple[str, ...]]
 
-    def __init__(self, variables, values, states=None):
+    def __init__(self, variables: str | Sequence[str], values: ArrayLike,
+                 states: Mapping[str, Any] | None = None) -> None:
         variables = as_variables(variables)
         values = np.array(values, dtype=float)
         if values.ndim != len(variables):
@@ -154,19 +156,19 @@ class DiscreteFactor:
 
     # -- basic properties -------------------------------------------------------------------
     @property
-    def cardinality(self):
+    def cardinality(self) -> dict[str, int]:
         """dict: number of states of each variable, in ``variables`` order."""
         return dict(zip(self.variables, self.values.shape))
 
     @property
-    def shape(self):
+    def shape(self) -> tuple[int, ...]:
         """tuple: shape of ``values``."""
         return self.values.shape
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<DiscreteFactor {self.variables} shape={self.values.shape}>"
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.to_text()
 
     def _repr_html_(self) -> str:
@@ -178,7 +180,7 @@ class DiscreteFactor:
         """Return a copy (the table is read-only, so a copy shares nothing anyone can change)."""
         return DiscreteFactor.from_validated(self._variables, self._values.copy(), self._states)
 
-    def _axis(self, variable):
+    def _axis(self, variable: str) -> int:
         try:
             return self.variables.index(variable)
         except ValueError:
@@ -186,7 +188,7 @@ class DiscreteFactor:
                 f"variable {variable!r} is not in the factor; its variables are {list(self.variables)}"
             ) from None
 
-    def state_index(self, variable, state):
+    def state_index(self, variable: str, state: Any) -> int:
         """Return the code of ``state`` (name or index) of ``variable``.
 
         Examples
@@ -198,7 +200,7 @@ class DiscreteFactor:
         return state_index(variable, self._states[variable], state)
 
     # -- algebra ----------------------------------------------------------------------------
-    def _check_compatible(self, other):
+    def _check_compatible(self, other: DiscreteFactor) -> None:
         for v in set(self.variables) & set(other.variables):
             if self._states[v] != other.states[v]:
                 raise ShapeError(
@@ -213,7 +215,7 @@ class DiscreteFactor:
         shape = [self.values.shape[self.variables.index(v)] if v in self._states else 1 for v in order]
         return arr.reshape(shape)
 
-    def product(self, other):
+    def product(self, other: DiscreteFactor | float) -> DiscreteFactor:
         """Multiply by another factor (or a number); the result spans both scopes.
 
         Examples
@@ -234,7 +236,7 @@ class DiscreteFactor:
     __mul__ = product
     __rmul__ = product
 
-    def divide(self, other):
+    def divide(self, other: DiscreteFactor) -> DiscreteFactor:
         """Divide by a factor whose scope is contained in ours; ``0 / 0`` is taken as 0.
 
         Examples
@@ -256,13 +258,13 @@ class DiscreteFactor:
 
     __truediv__ = divide
 
-    def _reduce_axes(self, variables, ufunc):
+    def _reduce_axes(self, variables: str | Sequence[str], ufunc: Any) -> DiscreteFactor:
         variables = as_variables(variables)
         axes = tuple(self._axis(v) for v in variables)
         keep = tuple(v for v in self.variables if v not in variables)
         return DiscreteFactor.from_validated(keep, ufunc(self.values, axis=axes), self._states)
 
-    def marginalize(self, variables):
+    def marginalize(self, variables: str | Sequence[str]) -> DiscreteFactor:
         """Sum out ``variables`` and return a new factor.
 
         Parameters
@@ -288,7 +290,7 @@ class DiscreteFactor:
         """
         return self._reduce_axes(variables, np.sum)
 
-    def maximize(self, variables):
+    def maximize(self, variables: str | Sequence[str]) -> DiscreteFactor:
         """Max out ``variables`` (max-product elimination) and return a new factor.
 
         Examples
@@ -299,7 +301,7 @@ class DiscreteFactor:
         """
         return self._reduce_axes(variables, np.max)
 
-    def reduce(self, evidence):
+    def reduce(self, evidence: Mapping[str, Any]) -> DiscreteFactor:
         """Fix some variables to observed states and drop their axes.
 
         Parameters
@@ -313,13 +315,13 @@ class DiscreteFactor:
         >>> phi.reduce({"B": "hi"}).values
         array([2., 4.])
         """
-        index = [slice(None)] * len(self.variables)
+        index: list[int | slice] = [slice(None)] * len(self.variables)
         for var, state in evidence.items():
             index[self._axis(var)] = self.state_index(var, state)
         keep = tuple(v for v in self.variables if v not in evidence)
         return DiscreteFactor.from_validated(keep, self.values[tuple(index)], self._states)
 
-    def normalize(self):
+    def normalize(self) -> DiscreteFactor:
         """Return the factor scaled to sum to one.
 
         Raises
@@ -337,7 +339,7 @@ class DiscreteFactor:
             raise ZeroEvidenceError(f"factor over {self.variables} sums to zero; it cannot be normalised")
         return DiscreteFactor.from_validated(self.variables, self.values / total, self._states)
 
-    def transpose(self, variables):
+    def transpose(self, variables: str | Sequence[str]) -> DiscreteFactor:
         """Return the same factor with its axes in the order of ``variables``.
 
         Examples
@@ -354,11 +356,11 @@ class DiscreteFactor:
         values = self.values.transpose([self.variables.index(v) for v in variables])
         return DiscreteFactor.from_validated(variables, values, self._states)
 
-    def sum(self):
+    def sum(self) -> float:
         """Return the sum of all entries as a float."""
         return float(self.values.sum())
 
-    def allclose(self, other, atol=1e-9):
+    def allclose(self, other: object, atol: float = 1e-9) -> bool:
         """Whether ``other`` has the same scope and states and values within ``atol`` (any axis order).
 
         Examples
@@ -374,7 +376,7 @@ class DiscreteFactor:
         aligned = other.transpose(self.variables).values
         return bool(np.allclose(self.values, aligned, rtol=0.0, atol=atol))
 
-    def value(self, assignment):
+    def value(self, assignment: Mapping[str, Any]) -> float:
         """Return the entry at a full assignment ``{variable: state}``.
 
         Examples
@@ -387,7 +389,7 @@ class DiscreteFactor:
             raise VariableNotFoundError(f"assignment misses variables {missing}")
         return float(self.values[tuple(self.state_index(v, assignment[v]) for v in self.variables)])
 
-    def argmax(self):
+    def argmax(self) -> dict[str, str]:
         """Return the assignment ``{variable: state name}`` of the largest entry (first on ties).
 
         Examples
@@ -399,14 +401,14 @@ class DiscreteFactor:
         return {v: self._states[v][int(c)] for v, c in zip(self.variables, codes)}
 
     # -- presentation -----------------------------------------------------------------------
-    def rows(self):
+    def rows(self) -> Iterator[tuple[tuple[str, ...], float]]:
         """Yield ``(state names tuple, value)`` for every entry, last variable fastest."""
         flat = self.values.ravel()
         combos = itertools.product(*(self._states[v] for v in self.variables))
         for combo, value in zip(combos, flat):
             yield combo, float(value)
 
-    def to_text(self, *, digits=4, max_rows=64):
+    def to_text(self, *, digits: int = 4, max_rows: int = 64) -> str:
         """Return a plain-text table of the factor (what ``print`` shows)."""
         header = [*self.variables, "value"]
         body = [[*combo, f"{value:.{digits}g}"] for combo, value in itertools.islice(self.rows(), max_rows)]
@@ -417,7 +419,7 @@ class DiscreteFactor:
             out.append(f"... ({self.values.size - max_rows} more rows)")
         return "\n".join(out)
 
-    def to_dataframe(self, *, name="value"):
+    def to_dataframe(self, *, name: str = "value") -> Any:
         """Return a pandas DataFrame with one column per variable (state names) and ``name``.
 
         Examples
@@ -435,6 +437,6 @@ class DiscreteFactor:
         return frame
 
     @property
-    def size(self):
+    def size(self) -> int:
         """int: number of entries (exact, as a Python int)."""
         return math.prod(self.values.shape)

@@ -15,6 +15,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 
 import networkx as nx
 
@@ -105,7 +106,7 @@ def reachable(dag: nx.DiGraph, start: Iterable[Hashable], observed: Iterable[Has
     return found
 
 
-def _disjoint(xs: set[Hashable], ys: set[Hashable], zs: set[Hashable]) -> None:
+def _disjoint(xs: AbstractSet[Hashable], ys: AbstractSet[Hashable], zs: AbstractSet[Hashable]) -> None:
     overlap = (xs & ys) | ((xs | ys) & zs)
     if overlap:
         raise StructureError(
@@ -113,7 +114,7 @@ def _disjoint(xs: set[Hashable], ys: set[Hashable], zs: set[Hashable]) -> None:
         )
 
 
-def d_separated(dag: nx.DiGraph, xs: set[Hashable], ys: set[Hashable], zs: set[Hashable]) -> bool:
+def d_separated(dag: nx.DiGraph, xs: AbstractSet[Hashable], ys: AbstractSet[Hashable], zs: AbstractSet[Hashable]) -> bool:
     """Whether every trail between ``xs`` and ``ys`` is blocked by ``zs`` in ``dag``.
 
     Raises
@@ -130,7 +131,7 @@ def d_separated(dag: nx.DiGraph, xs: set[Hashable], ys: set[Hashable], zs: set[H
     return not (reachable(dag, xs, zs) & ys)
 
 
-def separated(graph: nx.Graph, xs: set[Hashable], ys: set[Hashable], zs: set[Hashable]) -> bool:
+def separated(graph: nx.Graph, xs: AbstractSet[Hashable], ys: AbstractSet[Hashable], zs: AbstractSet[Hashable]) -> bool:
     """Whether every path between ``xs`` and ``ys`` in the undirected ``graph`` passes through ``zs``.
 
     Raises

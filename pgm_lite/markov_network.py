@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import networkx as nx
@@ -59,7 +59,7 @@ class MarkovNetwork(GraphicalModel):
         variables: Iterable[str] = (),
         states: int | Mapping[str, Any] | None = None,
     ) -> None:
-        edges = [tuple(e) for e in edges]
+        edges = [tuple(e) for e in edges]  # type: ignore[misc]  # checked to be pairs below
         factors = list(factors)
         declared = list(variables)
         reject_duplicates(declared)
@@ -86,7 +86,7 @@ class MarkovNetwork(GraphicalModel):
                 graph.add_edges_from(itertools.combinations(f.variables, 2))
         for f in factors:
             _check_clique(graph, f.variables)
-        sources = {v: [] for v in names}
+        sources: dict[str, list[tuple[str, Any]]] = {v: [] for v in names}
         for v, spec in per_var.items():
             sources[v].append(("the states argument", spec))
         for i, f in enumerate(factors):
@@ -97,18 +97,18 @@ class MarkovNetwork(GraphicalModel):
 
     # -- reading ----------------------------------------------------------------------------
     @property
-    def edges(self):
+    def edges(self) -> list[tuple[str, str]]:
         """list of (str, str): the undirected edges, each once, in declaration order."""
         index = {v: i for i, v in enumerate(self._states)}
-        pairs = (tuple(sorted(e, key=index.get)) for e in self._graph.edges)
+        pairs = (tuple(sorted(e, key=index.__getitem__)) for e in self._graph.edges)
         return sorted(pairs, key=lambda e: (index[e[0]], index[e[1]]))
 
-    def neighbors(self, variable):
+    def neighbors(self, variable: str) -> list[str]:
         """Return the neighbours of ``variable`` in declaration order."""
         near = set(self._graph.neighbors(self.check_variable(variable)))
         return [v for v in self._states if v in near]
 
-    def markov_blanket(self, variable):
+    def markov_blanket(self, variable: str) -> list[str]:
         """Return the Markov blanket of ``variable``: its neighbours."""
         return self.neighbors(variable)
 
@@ -116,23 +116,24 @@ class MarkovNetwork(GraphicalModel):
         """Return the factors (a new list; factors are immutable, their tables read-only)."""
         return list(self._factors)
 
-    def is_fully_specified(self):
+    def is_fully_specified(self) -> bool:
         """Whether every variable appears in at least one factor."""
         covered = {v for f in self._factors for v in f.variables}
         return bool(self._factors) and covered == set(self._states)
 
-    def check(self):
+    def check(self) -> None:
         """Raise StructureError unless every variable appears in some factor."""
         covered = {v for f in self._factors for v in f.variables}
         missing = [v for v in self._states if v not in covered]
         if missing:
             raise StructureError(f"variables in no factor: {missing}")
 
-    def joint(self, *, max_entries=2**24):
+    def joint(self, *, max_entries: int = 2**24) -> DiscreteFactor:
         """Return the normalised joint distribution over ``variables`` (small models only)."""
         return self._unnormalised(max_entries).normalize()
 
-    def partition_function(self, *, elimination_order="min-fill", max_memory=2 * 2**30):
+    def partition_function(self, *, elimination_order: str | Sequence[str] = "min-fill",
+                           max_memory: int = 2 * 2**30) -> float:
         """Return Z, the sum over all assignments of the product of the factors.
 
         Computed by variable elimination (sum-product over the factors, in the order the heuristic
@@ -180,7 +181,7 @@ class MarkovNetwork(GraphicalModel):
         return factor_graph(self)
 
     # -- changing ---------------------------------------------------------------------------
-    def add_edge(self, u, v):
+    def add_edge(self, u: str, v: str) -> None:
         """Add the undirected edge ``u - v``; unknown variables are added with two states."""
         if u == v:
             raise StructureError(f"self-loop on {u!r}: an edge joins two different variables")
@@ -190,7 +191,7 @@ class MarkovNetwork(GraphicalModel):
         self._graph.add_edge(u, v)
         self._changed()
 
-    def add_factor(self, factor):
+    def add_factor(self, factor: DiscreteFactor) -> None:
         """Attach a factor whose scope is a clique (unknown single variables are added)."""
         if not isinstance(factor, DiscreteFactor):
             raise ArgumentTypeError(f"add_factor needs a DiscreteFactor, got {type(factor).__name__}")
@@ -209,7 +210,7 @@ class MarkovNetwork(GraphicalModel):
         self._factors.append(_relabel(factor, self._states))
         self._changed()
 
-    def copy(self):
+    def copy(self) -> MarkovNetwork:
         """Return an independent copy (factors included)."""
         new = object.__new__(MarkovNetwork)
         new._init_protocol(self._graph.copy(), dict(self._states))
@@ -217,7 +218,7 @@ class MarkovNetwork(GraphicalModel):
         new._factors = list(self._factors)  # factors are immutable (read-only tables)
         return new
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (
             f"<MarkovNetwork with {len(self._states)} variables, "
             f"{self._graph.number_of_edges()} edges, {len(self._factors)} factors>"
@@ -230,7 +231,8 @@ class MarkovNetwork(GraphicalModel):
         return render(self)._repr_mimebundle_(include=include, exclude=exclude, **kwargs)
 
     @classmethod
-    def from_independencies(cls, variables, independencies, states=2):
+    def from_independencies(cls, variables: Sequence[str], independencies: Any,
+                            states: int | Mapping[str, Any] = 2) -> MarkovNetwork:
         """Build the pairwise-Markov network: ``X ⊥ Y | (all others)`` removes the edge X - Y.
 
         See :func:`pgm_lite.independence.pairwise_markov_network`.
@@ -245,14 +247,14 @@ class MarkovNetwork(GraphicalModel):
 
         return pairwise_markov_network(variables, independencies, states=states)
 
-    def to_networkx(self):
+    def to_networkx(self) -> nx.Graph:
         """Return the graph as an ``nx.Graph`` whose nodes carry ``states``; see :func:`pgm_lite.io.interop.to_networkx`."""
         from .io.interop import to_networkx
 
         return to_networkx(self)
 
     @classmethod
-    def from_networkx(cls, graph):
+    def from_networkx(cls, graph: nx.Graph) -> MarkovNetwork:
         """Build a structure-only Markov network from a networkx graph (node attribute ``states``).
 
         See :func:`pgm_lite.io.interop.from_networkx`.
@@ -262,7 +264,7 @@ class MarkovNetwork(GraphicalModel):
         return from_networkx(graph, directed=False)
 
 
-def _check_clique(graph, scope):
+def _check_clique(graph: nx.Graph, scope: Sequence[str]) -> None:
     missing = [(u, v) for u, v in itertools.combinations(scope, 2) if not graph.has_edge(u, v)]
     if missing:
         raise StructureError(
@@ -270,7 +272,7 @@ def _check_clique(graph, scope):
         )
 
 
-def _relabel(factor, states):
+def _relabel(factor: DiscreteFactor, states: Mapping[str, tuple[str, ...]]) -> DiscreteFactor:
     return factor.with_states({v: states[v] for v in factor.variables})
 
 

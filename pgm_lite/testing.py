@@ -11,6 +11,8 @@ import math
 
 import numpy as np
 
+from ._model import GraphicalModel
+from ._typing import RNGLike
 from .bayesian_network import BayesianNetwork
 from .cpd import TabularCPD
 from .exceptions import MemoryLimitError
@@ -20,7 +22,7 @@ from .markov_network import MarkovNetwork
 __all__ = ["brute_force_joint", "random_network", "random_markov_network"]
 
 
-def brute_force_joint(model, *, max_entries=2**22):
+def brute_force_joint(model: GraphicalModel, *, max_entries: int = 2**22) -> DiscreteFactor:
     """Return the normalised joint distribution of a small model by enumeration.
 
     Parameters
@@ -58,7 +60,7 @@ def brute_force_joint(model, *, max_entries=2**22):
     grid = np.indices(shape).reshape(len(shape), -1)
     column = {v: i for i, v in enumerate(variables)}
     values = np.ones(size)
-    if model.is_directed:
+    if isinstance(model, BayesianNetwork):
         model.check()
         tables = [(c.table, (*c.parents, c.variable)) for c in model.cpds()]
     else:
@@ -71,7 +73,8 @@ def brute_force_joint(model, *, max_entries=2**22):
     return DiscreteFactor.from_validated(tuple(variables), (values / total).reshape(shape), states)
 
 
-def random_network(n_variables, max_parents=2, max_cardinality=3, rng=None, *, zero_fraction=0.0):
+def random_network(n_variables: int, max_parents: int = 2, max_cardinality: int = 3,
+                   rng: RNGLike = None, *, zero_fraction: float = 0.0) -> BayesianNetwork:
     """Return a random, fully specified Bayesian network for tests.
 
     Parameters
@@ -119,7 +122,8 @@ def random_network(n_variables, max_parents=2, max_cardinality=3, rng=None, *, z
     return BayesianNetwork(cpds=cpds, variables=declared)
 
 
-def random_markov_network(n_variables, n_factors=None, max_scope=2, max_cardinality=3, rng=None):
+def random_markov_network(n_variables: int, n_factors: int | None = None, max_scope: int = 2,
+                          max_cardinality: int = 3, rng: RNGLike = None) -> MarkovNetwork:
     """Return a random Markov network with positive factors over random scopes.
 
     Examples

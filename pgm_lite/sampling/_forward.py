@@ -9,13 +9,15 @@ from __future__ import annotations
 import math
 import weakref
 
+from typing import Any
+
 import numpy as np
 
 from .. import tuning
 
 __all__ = ["describe_evidence", "forward_chunked", "forward_codes", "forward_plan", "parent_rows", "to_frame"]
 
-_PLANS = weakref.WeakKeyDictionary()  # model -> (model.version, ForwardPlan)
+_PLANS: weakref.WeakKeyDictionary[Any, tuple[int, ForwardPlan]] = weakref.WeakKeyDictionary()  # model -> (version, plan)
 
 
 class ForwardPlan:
@@ -133,7 +135,7 @@ def forward_chunked(plan, n, rng, clamp=None):
     for start in range(0, n, tuning.SAMPLE_CHUNK):
         stop = min(n, start + tuning.SAMPLE_CHUNK)
         _, w = forward_codes(plan, stop - start, rng, clamp, codes=codes[:, start:stop])
-        if w is not None:
+        if w is not None and weights is not None:
             weights[start:stop] = w
     return codes, weights
 

@@ -10,8 +10,13 @@ from __future__ import annotations
 
 import math
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 import numpy as np
 
+from .._model import GraphicalModel
+from .._typing import RNGLike
 from .._validate import check_int, check_option, check_variables
 from ..exceptions import PGMError, StructureError, ZeroEvidenceError
 from ..factor import DiscreteFactor
@@ -27,8 +32,9 @@ def _check_method(method, choices=METHODS):
     return check_option("method", method, choices, what="sampling method")
 
 
-def sample(model, n_samples, *, rng=None, evidence=None, method="forward", as_codes=False,
-           max_draws=None):
+def sample(model: GraphicalModel, n_samples: int, *, rng: RNGLike = None,
+           evidence: Mapping[str, Any] | None = None, method: str = "forward",
+           as_codes: bool = False, max_draws: int | None = None) -> Any:
     """Draw samples from a Bayesian network (or a Markov network with ``method="gibbs"``).
 
     Parameters
@@ -179,8 +185,10 @@ def _rejection_codes(model, plan, n, rng, clamp, evidence, max_draws):
     return forward_codes(plan, n, rng, steps=rest, codes=codes)[0]
 
 
-def approximate_query(model, variables, evidence=None, *, method="likelihood", n_samples=100_000,
-                      rng=None, **options):
+def approximate_query(model: GraphicalModel, variables: str | Sequence[str],
+                      evidence: Mapping[str, Any] | None = None, *, method: str = "likelihood",
+                      n_samples: int = 100_000, rng: RNGLike = None,
+                      **options: Any) -> DiscreteFactor:
     """Estimate ``P(variables | evidence)`` from samples, for networks exact inference refuses.
 
     Parameters

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import math
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 
+from .._model import GraphicalModel
+from .._typing import RNGLike
 from .._validate import check_int
 from ..exceptions import PGMError, ZeroEvidenceError
 from ._forward import describe_evidence, forward_codes, forward_plan, parent_rows, to_frame
@@ -24,7 +29,7 @@ def _scopes(model):
 def _conditionals(model, free):
     """Per free variable: the factors that mention it, its axis moved last, as (columns, strides, rows)."""
     column = {v: j for j, v in enumerate(model.variables)}
-    mentions = {j: [] for j in free}
+    mentions: dict[int, list[Any]] = {j: [] for j in free}
     for scope, table in _scopes(model):
         for axis, v in enumerate(scope):
             j = column[v]
@@ -61,8 +66,9 @@ def _initial_state(model, n_chains, clamp, evidence, rng):
     return codes
 
 
-def gibbs_sample(model, n_samples, *, evidence=None, burn_in=200, thin=1, n_chains=None, rng=None,
-                 as_codes=False):
+def gibbs_sample(model: GraphicalModel, n_samples: int, *,
+                 evidence: Mapping[str, Any] | None = None, burn_in: int = 200, thin: int = 1,
+                 n_chains: int | None = None, rng: RNGLike = None, as_codes: bool = False) -> Any:
     """Draw approximate samples from ``P(X | evidence)`` by Gibbs sampling.
 
     Each sweep resamples every unobserved variable from its conditional given its Markov blanket
@@ -136,6 +142,7 @@ def gibbs_sample(model, n_samples, *, evidence=None, burn_in=200, thin=1, n_chai
             for others, strides, flat in mentions[j]:
                 part = flat[parent_rows(codes, others, strides, n_chains)]
                 weights = part if weights is None else weights * part
+            assert weights is not None  # every free variable is in some factor
             cum = np.cumsum(weights, axis=1)
             total = cum[:, -1]
             u = rng.random(n_chains) * total
