@@ -210,6 +210,58 @@ class GraphicalModel:
         """Whether every table the model needs exists."""
         raise NotImplementedError
 
+    def _copy_protocol(self) -> Any:
+        """A new model of the same class sharing nothing mutable with this one (tables added by the subclass)."""
+        new = object.__new__(type(self))
+        new._init_protocol(self._graph.copy(), dict(self._states))
+        new.set_positions(self._positions)
+        return new
+
+    def _table_count(self) -> str:  # pragma: no cover - overridden by every model
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return (
+            f"<{type(self).__name__} with {len(self._states)} variables, "
+            f"{self._graph.number_of_edges()} edges, {self._table_count()}>"
+        )
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **kwargs: Any) -> dict[str, Any]:
+        """Jupyter display: the graph drawn by :func:`pgm_lite.render` (runs ``dot`` only here)."""
+        from .render import render
+
+        return render(self)._repr_mimebundle_(include=include, exclude=exclude, **kwargs)
+
+    def to_networkx(self) -> nx.Graph:
+        """Return the structure as a networkx graph whose nodes carry ``states``.
+
+        An ``nx.DiGraph`` for a Bayesian network, an ``nx.Graph`` for a Markov network; see
+        :func:`pgm_lite.io.interop.to_networkx`.
+
+        Examples
+        --------
+        >>> pl.BayesianNetwork([("A", "B")]).to_networkx().nodes["A"]["states"]
+        ('0', '1')
+        """
+        from .io.interop import to_networkx
+
+        return to_networkx(self)
+
+    @classmethod
+    def from_networkx(cls, graph: nx.Graph) -> Any:
+        """Build a structure-only model of this class from a networkx graph (node attribute ``states``).
+
+        See :func:`pgm_lite.io.interop.from_networkx`.
+
+        Examples
+        --------
+        >>> pl.MarkovNetwork.from_networkx(nx.path_graph(["A", "B", "C"])).edges
+        [('A', 'B'), ('B', 'C')]
+        """
+        from .io.interop import from_networkx
+
+        return from_networkx(graph, directed=cls.is_directed)
+
     def __copy__(self) -> GraphicalModel:
         return self.copy()
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from .exceptions import ArgumentTypeError, OptionError, VariableNotFoundError
 
-__all__ = ["check_int", "check_number", "check_option", "check_variable", "check_variables", "format_choices"]
+__all__ = ["check_int", "check_number", "check_option", "check_rng", "check_variable", "check_variables", "format_choices"]
 
 
 def format_choices(choices: Iterable[Any], limit: int = 20) -> str:
@@ -75,13 +75,15 @@ def check_option(name: str, value: Any, choices: Sequence[Any], *, what: str | N
     return value
 
 
-def check_int(name: str, value: Any, *, minimum: int | None = None, maximum: int | None = None) -> int:
+def check_int(name: str, value: Any, *, minimum: int | None = None, maximum: int | None = None,
+              kind: str | None = None) -> int:
     """Return ``value`` as an int if it is an integer within ``[minimum, maximum]``.
 
     Raises
     ------
     ArgumentTypeError
         If ``value`` is not an integer (bools are not integers here); also a TypeError.
+        ``kind`` (e.g. ``"an integer >= 1"``) words both messages when given.
     OptionError
         If it is out of range; also a ValueError.
 
@@ -95,15 +97,38 @@ def check_int(name: str, value: Any, *, minimum: int | None = None, maximum: int
     pgm_lite.exceptions.OptionError: n_samples must be a positive integer, got 0
     """
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ArgumentTypeError(f"{name} must be an int, got {type(value).__name__}")
+        raise ArgumentTypeError(f"{name} must be {kind or 'an int'}, got {value!r} ({type(value).__name__})"
+                                if kind else f"{name} must be an int, got {type(value).__name__}")
     value = int(value)
     if minimum is not None and value < minimum:
-        kind = "a positive integer" if minimum == 1 else "a non-negative integer" if minimum == 0 \
-            else f"an integer >= {minimum}"
+        if kind is None:
+            kind = "a positive integer" if minimum == 1 else "a non-negative integer" if minimum == 0 \
+                else f"an integer >= {minimum}"
         raise OptionError(f"{name} must be {kind}, got {value}")
     if maximum is not None and value > maximum:
         raise OptionError(f"{name} must be at most {maximum}, got {value}")
     return value
+
+
+def check_rng(rng: Any) -> np.random.Generator:
+    """Return ``np.random.default_rng(rng)``; a bad seed raises OptionError naming ``rng``.
+
+    Examples
+    --------
+    >>> check_rng(-1)
+    Traceback (most recent call last):
+    ...
+    pgm_lite.exceptions.OptionError: rng must be None, a non-negative int seed, a SeedSequence or a numpy Generator; got -1
+    """
+    if isinstance(rng, bool):
+        rng = "bool"  # a bool is not a seed
+    try:
+        return np.random.default_rng(rng)
+    except (TypeError, ValueError) as err:
+        raise OptionError(
+            "rng must be None, a non-negative int seed, a SeedSequence or a numpy Generator; "
+            f"got {rng!r}"
+        ) from err
 
 
 def check_number(name: str, value: Any, *, minimum: float | None = None, strict: bool = False) -> float:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -242,7 +241,7 @@ class BayesianNetwork(GraphicalModel):
         >>> chain.factorization(latex=True)
         'P(X_{1})\\,P(X_{2} \\mid X_{1})\\,P(X_{3} \\mid X_{2})'
         """
-        name = _latex_name if latex else str
+        name = graphs.latex_name if latex else str
         given, sep = (r" \mid ", r"\,") if latex else (" | ", " ")
         terms = []
         for v in self.topological_order():
@@ -317,9 +316,12 @@ class BayesianNetwork(GraphicalModel):
             raise StructureError(
                 f"the parents of the CPD of {v!r} create the cycle {' -> '.join(cycle + cycle[:1])}"
             )
-        for var in cpd.scope:
-            self._states.setdefault(var, merged[var])
+        renamed = {var for var in cpd.scope if self._states.get(var, merged[var]) != merged[var]}
+        self._states.update(merged)  # declared names replace default ones ("0", "1", ...)
         self._graph = graph
+        for other, table in list(self._cpds.items()):
+            if renamed.intersection(table.scope):
+                self._cpds[other] = _relabel(table, self._states)
         self._cpds[v] = _relabel(cpd, self._states)
         self._changed()
 
@@ -331,32 +333,24 @@ class BayesianNetwork(GraphicalModel):
 
     def copy(self) -> BayesianNetwork:
         """Return an independent copy (tables included)."""
-        new = object.__new__(BayesianNetwork)
-        new._init_protocol(self._graph.copy(), dict(self._states))
-        new.set_positions(self._positions)
+        new = self._copy_protocol()
         new._cpds = dict(self._cpds)  # CPDs are immutable (read-only tables): sharing is safe
         new._topological = None
         return new
 
-    def __repr__(self) -> str:
-        return (
-            f"<BayesianNetwork with {len(self._states)} variables, "
-            f"{self._graph.number_of_edges()} edges, {len(self._cpds)} CPDs>"
-        )
-
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **kwargs: Any) -> dict[str, Any]:
-        """Jupyter display: the graph drawn by :func:`pgm_lite.render` (runs ``dot`` only here)."""
-        from .render import render
-
-        return render(self)._repr_mimebundle_(include=include, exclude=exclude, **kwargs)
+    def _table_count(self) -> str:
+        return f"{len(self._cpds)} CPDs"
 
     # -- structure queries (free functions in pgm_lite.independence) ------------------------
     @classmethod
     def from_independencies(cls, variables: Sequence[str], independencies: Any,
-                            states: int | Mapping[str, Any] = 2) -> BayesianNetwork:
+                            states: int | Mapping[str, Any] = 2, *, explain: bool = False) -> Any:
         """Build the minimal I-map of ``independencies`` for the order of ``variables``.
 
-        See :func:`pgm_lite.independence.minimal_imap`.
+        The parents of each variable are an inclusion-minimal set of predecessors that the
+        statements imply under the semi-graphoid axioms (Pearl's boundary DAG); ``explain=True``
+        also returns ``{variable: ParentChoice}`` with the statement and derivation behind each
+        parent set. See :func:`pgm_lite.independence.minimal_imap`.
 
         Examples
         --------
@@ -367,7 +361,7 @@ class BayesianNetwork(GraphicalModel):
         """
         from .independence import minimal_imap
 
-        return minimal_imap(variables, independencies, states=states)
+        return minimal_imap(variables, independencies, states=states, explain=explain)
 
     def _variable_set(self, names: str | Iterable[str]) -> set[str]:
         return {self.check_variable(v) for v in as_variables(names)}
@@ -471,22 +465,6 @@ class BayesianNetwork(GraphicalModel):
                 total += np.log(cpd.table).ravel()[index]  # log of the small table, then one gather
         return total
 
-    # -- interop (free functions in pgm_lite.io.interop) ------------------------------------
-    def to_networkx(self) -> nx.DiGraph:
-        """Return the DAG as an ``nx.DiGraph`` whose nodes carry ``states``; see :func:`pgm_lite.io.interop.to_networkx`."""
-        from .io.interop import to_networkx
-
-        return to_networkx(self)
-
-    @classmethod
-    def from_networkx(cls, graph: nx.DiGraph) -> BayesianNetwork:
-        """Build a structure-only network from an ``nx.DiGraph`` (node attribute ``states``).
-
-        See :func:`pgm_lite.io.interop.from_networkx`.
-        """
-        from .io.interop import from_networkx
-
-        return from_networkx(graph, directed=True)
 
 
 # -- helpers -----------------------------------------------------------------------------------
@@ -514,13 +492,3 @@ def _check_cpd_parents(cpd: TabularCPD, graph_parents: list[str]) -> None:
             else f"CPD of {cpd.variable!r} has parents {list(cpd.parents)} but the network has "
             f"{sorted(graph_parents)}{hint}"
         )
-
-
-def _latex_name(name: str) -> str:
-    match = re.fullmatch(r"([A-Za-z]+)_?(\d+)", str(name))
-    if match:
-        return f"{match.group(1)}_{{{match.group(2)}}}"
-    if re.fullmatch(r"[A-Za-z]", str(name)):
-        return str(name)
-    return r"\text{" + str(name).replace("_", r"\_") + "}"
-

@@ -24,9 +24,10 @@ from ._validate import check_int, check_variable
 from .elimination import induced_width
 from .examples import example, list_examples
 from .exceptions import PGMError, RenderError
+from .explore import serve
 from .inference import explain_query, map_query, query
 from .inference import marginals as all_marginals
-from .io import format_of, read, write_bif
+from .io import format_of, read, write, write_bif
 from .learning import fit, fit_em, log_likelihood
 from .parameters import count_parameters
 from .render import render
@@ -56,6 +57,22 @@ def _parse_evidence(items):
 # -- commands -- (each helper adds its _add_X_parser / _cmd_X pair below and registers it in _COMMANDS)
 
 
+def _add_serve_parser(sub):
+    p = sub.add_parser("serve", help="explore a network in the browser: click a state to observe it")
+    p.add_argument("net", metavar="NET", help="network file (.bif, .bif.gz, ...) or example name")
+    p.add_argument("--port", type=int, default=0, help="port to listen on (default 0: a free one)")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to bind (default 127.0.0.1: this machine only)")
+    p.add_argument("--open", action="store_true", help="open the page in the web browser")
+
+
+def _cmd_serve(args):
+    model = _load(args.net)
+    name = os.path.basename(args.net).split(".")[0] or args.net
+    serve(model, host=args.host, port=args.port, open_browser=args.open, name=name,
+          announce=lambda url: print(url, flush=True))
+
+
 _RENDER_FORMATS = ("svg", "png", "pdf")
 
 
@@ -67,7 +84,11 @@ def _add_render_parser(sub):
     p.add_argument("--marginals", action="store_true",
                    help="draw each variable's posterior given the evidence as bars")
     p.add_argument("--cpds", action="store_true", help="draw each conditional table next to its node")
-    p.add_argument("--layout", default="dot", help="Graphviz engine (dot, neato, fdp, circo, ...)")
+    p.add_argument("--layout", default="auto",
+                   help="auto (default: dot, grids for grid-named Markov networks), grid, positions "
+                        "(stored in the file), or a Graphviz engine (dot, neato, fdp, circo, ...)")
+    p.add_argument("--dpi", type=float, default=None, metavar="DPI",
+                   help="resolution of PNG output (default 150)")
     p.add_argument("--max-nodes", type=int, default=100, metavar="N",
                    help="draw bigger networks collapsed into plates (default 100; 0: draw every node)")
     p.add_argument("-o", "--output", required=True, metavar="OUT",
@@ -92,7 +113,7 @@ def _cmd_render(args):
         marginals = all_marginals(model, evidence=evidence)
     max_nodes = None if (args.marginals or args.cpds or args.max_nodes <= 0) else args.max_nodes
     graph = render(model, evidence=evidence, marginals=marginals, show_cpds=args.cpds,
-                   layout=args.layout, max_nodes=max_nodes)
+                   layout=args.layout, max_nodes=max_nodes, dpi=args.dpi)
     data = graph.pipe(format=fmt)
     with open(args.output, "wb") as out:
         out.write(data)
@@ -141,8 +162,6 @@ def _open_text(path):
 
 
 def _cmd_sample(args):
-
-
     n = check_int("n_samples", args.n_samples, minimum=1)
     kind = _sample_output_kind(args.output)
     model = _load(args.net)
@@ -155,7 +174,7 @@ def _cmd_sample(args):
     if method == "gibbs":
         chunks = iter([gibbs_sample(model, n, evidence=evidence, burn_in=args.burn_in, rng=rng)])
     else:
-        sizes = [min(tuning.SAMPLE_CHUNK, n - start) for start in range(0, n, tuning.SAMPLE_CHUNK)]
+        sizes = (min(tuning.SAMPLE_CHUNK, n - start) for start in range(0, n, tuning.SAMPLE_CHUNK))
         chunks = (sample(model, size, rng=rng, evidence=evidence, method=method) for size in sizes)
     frames, done, out = [], 0, None
     try:
@@ -348,6 +367,20 @@ def _cmd_count(args):
         print(f"{key}: {value}")
 
 
+def _add_convert_parser(sub: Any) -> None:
+    p = sub.add_parser("convert", help="convert a network file to another format (chosen by the extensions)")
+    p.add_argument("input", metavar="IN", help="network file (.bif, .xml, .uai, .net, .xdsl, .dsl, .fg) "
+                                               "or example name")
+    p.add_argument("output", metavar="OUT", help="output file: .bif, .xml, .uai, .net, .xdsl or .fg "
+                                                 "(add .gz to compress)")
+
+
+def _cmd_convert(args: argparse.Namespace) -> None:
+    model = _load(args.input)
+    write(model, args.output)
+    print(f"wrote {args.output} ({format_of(args.output)})")
+
+
 _COMMANDS = {
     "info": (_add_info_parser, _cmd_info),
     "count": (_add_count_parser, _cmd_count),
@@ -355,6 +388,8 @@ _COMMANDS = {
     "render": (_add_render_parser, _cmd_render),
     "sample": (_add_sample_parser, _cmd_sample),
     "fit": (_add_fit_parser, _cmd_fit),
+    "serve": (_add_serve_parser, _cmd_serve),
+    "convert": (_add_convert_parser, _cmd_convert),
 }
 
 

@@ -14,6 +14,7 @@ Examples
 
 from __future__ import annotations
 
+import re
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 
@@ -25,7 +26,9 @@ __all__ = [
     "d_separated",
     "factor_graph",
     "format_statement",
+    "latex_name",
     "markov_blanket",
+    "maximal_cliques",
     "moral_graph",
     "reachable",
     "separated",
@@ -134,13 +137,9 @@ def d_separated(dag: nx.DiGraph, xs: AbstractSet[Hashable], ys: AbstractSet[Hash
 def separated(graph: nx.Graph, xs: AbstractSet[Hashable], ys: AbstractSet[Hashable], zs: AbstractSet[Hashable]) -> bool:
     """Whether every path between ``xs`` and ``ys`` in the undirected ``graph`` passes through ``zs``.
 
-    Raises
-    ------
-    StructureError
-        If the three sets overlap.
+    A breadth of search from ``xs`` that never enters ``zs`` must not reach ``ys``; the three
+    sets must be disjoint (StructureError otherwise).
 
-    Examples
-    --------
     >>> separated(nx.path_graph(["A", "B", "C"]), {"A"}, {"C"}, {"B"})
     True
     """
@@ -186,6 +185,35 @@ def format_statement(left: Sequence[str], right: Sequence[str], given: Sequence[
     """
     text = f"{', '.join(left)} ⊥ {', '.join(right)}"
     return f"{text} | {', '.join(given)}" if given else text
+
+
+def latex_name(name: Hashable) -> str:
+    r"""Write a variable name for LaTeX: ``X1`` -> ``X_{1}``, ``smoke`` -> ``\text{smoke}``.
+
+    Examples
+    --------
+    >>> latex_name("X12"), latex_name("A"), latex_name("lung_cancer")
+    ('X_{12}', 'A', '\\text{lung\\_cancer}')
+    """
+    match = re.fullmatch(r"([A-Za-z]+)_?(\d+)", str(name))
+    if match:
+        return f"{match.group(1)}_{{{match.group(2)}}}"
+    if re.fullmatch(r"[A-Za-z]", str(name)):
+        return str(name)
+    return r"\text{" + str(name).replace("_", r"\_") + "}"
+
+
+def maximal_cliques(graph: nx.Graph, order: Sequence[Hashable] | None = None) -> list[tuple[Hashable, ...]]:
+    """Return the maximal cliques of ``graph``, each in ``order`` (default node order), sorted by it.
+
+    Examples
+    --------
+    >>> maximal_cliques(nx.Graph([("C", "B"), ("A", "B"), ("A", "C"), ("C", "D")]), "ABCD")
+    [('A', 'B', 'C'), ('C', 'D')]
+    """
+    rank = {v: i for i, v in enumerate(graph.nodes if order is None else order)}
+    cliques = [tuple(sorted(c, key=rank.__getitem__)) for c in nx.find_cliques(graph)]
+    return sorted(cliques, key=lambda c: [rank[v] for v in c])
 
 
 def factor_graph(variables: Iterable[Hashable], scopes: Iterable[tuple[Sequence[Hashable], str]]) -> nx.Graph:

@@ -10,7 +10,7 @@ import networkx as nx
 
 from . import graphs
 from ._model import GraphicalModel, engine
-from ._states import merge_states, reject_duplicates, split_states
+from ._states import as_variables, merge_states, reject_duplicates, split_states
 from .exceptions import ArgumentTypeError, StructureError, VariableNotFoundError
 from .factor import DiscreteFactor
 
@@ -109,8 +109,105 @@ class MarkovNetwork(GraphicalModel):
         return [v for v in self._states if v in near]
 
     def markov_blanket(self, variable: str) -> list[str]:
-        """Return the Markov blanket of ``variable``: its neighbours."""
+        """Return the Markov blanket of ``variable``: its neighbours, in declaration order.
+
+        Given its neighbours, a variable is independent of everything else (local Markov property).
+
+        Examples
+        --------
+        >>> pl.MarkovNetwork([("A", "B"), ("B", "C"), ("C", "D"), ("D", "A")]).markov_blanket("A")
+        ['B', 'D']
+        """
         return self.neighbors(variable)
+
+    # -- independencies read off the graph --------------------------------------------------
+    def _variable_set(self, names: str | Iterable[str]) -> set[str]:
+        return {self.check_variable(v) for v in as_variables(names)}
+
+    def is_separated(self, x: str | Iterable[str], y: str | Iterable[str],
+                     given: str | Iterable[str] = ()) -> bool:
+        """Whether every path between ``x`` and ``y`` (variables or sets) passes through ``given``.
+
+        Graph separation is the global Markov property: separated sets are conditionally
+        independent in every distribution that factorises over the graph.
+
+        Raises
+        ------
+        StructureError
+            If the sets overlap.
+        VariableNotFoundError
+            If a name is not a variable.
+
+        Examples
+        --------
+        >>> cycle = pl.MarkovNetwork([("A", "B"), ("B", "C"), ("C", "D"), ("D", "A")])
+        >>> cycle.is_separated("A", "C", ["B"]), cycle.is_separated("A", "C", ["B", "D"])
+        (False, True)
+        """
+        return graphs.separated(self._graph, self._variable_set(x), self._variable_set(y),
+                                self._variable_set(given))
+
+    def local_independencies(self) -> list[str]:
+        """Return ``X ⊥ (all but X and its neighbours) | neighbours`` for every variable.
+
+        Variables adjacent to every other variable have no statement.
+
+        Examples
+        --------
+        >>> pl.MarkovNetwork([("A", "B"), ("B", "C")]).local_independencies()
+        ['A ⊥ C | B', 'C ⊥ A | B']
+        """
+        statements = []
+        for v in self._states:
+            blanket = self.neighbors(v)
+            rest = [u for u in self._states if u != v and u not in blanket]
+            if rest:
+                statements.append(graphs.format_statement([v], rest, blanket))
+        return statements
+
+    def pairwise_independencies(self) -> list[str]:
+        """Return ``X ⊥ Y | (all other variables)`` for every pair of non-adjacent variables.
+
+        Examples
+        --------
+        >>> pl.MarkovNetwork([("A", "B"), ("B", "C"), ("C", "D"), ("D", "A")]).pairwise_independencies()
+        ['A ⊥ C | B, D', 'B ⊥ D | A, C']
+        """
+        names = list(self._states)
+        return [
+            graphs.format_statement([x], [y], [v for v in names if v not in (x, y)])
+            for x, y in itertools.combinations(names, 2)
+            if not self._graph.has_edge(x, y)
+        ]
+
+    def factorization(self, latex: bool = False) -> str:
+        r"""Return the Gibbs factorisation ``1/Z φ(A, B) φ(B, C)`` over the factor scopes.
+
+        A structure-only network (no factors yet) is written over its maximal cliques.
+
+        Parameters
+        ----------
+        latex : bool, optional
+            Return LaTeX for slides instead (``X1`` becomes ``X_{1}``).
+
+        Examples
+        --------
+        >>> mn = pl.MarkovNetwork([("A", "B"), ("B", "C"), ("A", "C"), ("C", "D")])
+        >>> mn.factorization()
+        '1/Z φ(A, B, C) φ(C, D)'
+        >>> mn.factorization(latex=True)
+        '\\frac{1}{Z}\\,\\phi(A, B, C)\\,\\phi(C, D)'
+        >>> pl.MarkovNetwork(factors=[pl.DiscreteFactor(["A", "B"], np.ones((2, 2))),
+        ...                           pl.DiscreteFactor(["B"], [1.0, 2.0])]).factorization()
+        '1/Z φ(A, B) φ(B)'
+        """
+        if self._factors:
+            scopes = [f.variables for f in self._factors]
+        else:
+            scopes = graphs.maximal_cliques(self._graph, list(self._states))
+        name = graphs.latex_name if latex else str
+        head, phi, sep = (r"\frac{1}{Z}", r"\phi", r"\,") if latex else ("1/Z", "φ", " ")
+        return sep.join([head, *(f"{phi}({', '.join(name(v) for v in scope)})" for scope in scopes)])
 
     def factors(self) -> list[DiscreteFactor]:
         """Return the factors (a new list; factors are immutable, their tables read-only)."""
@@ -172,6 +269,15 @@ class MarkovNetwork(GraphicalModel):
             result = result.product(f)
         return result.transpose(self.variables)
 
+    def copy(self) -> MarkovNetwork:
+        """Return an independent copy; its factors are shared, being immutable."""
+        new = self._copy_protocol()
+        new._factors = list(self._factors)
+        return new
+
+    def _table_count(self) -> str:
+        return f"{len(self._factors)} factors"
+
     def factor_scopes(self) -> list[tuple[tuple[str, ...], str]]:
         """Return ``(scope, label)`` of every factor, labels such as ``"φ(A, B)"``."""
         return [(f.variables, f"φ({', '.join(f.variables)})") for f in self._factors]
@@ -204,31 +310,13 @@ class MarkovNetwork(GraphicalModel):
             else factor.states[v]
             for v in factor.variables
         }
-        for v in factor.variables:
-            self._states.setdefault(v, merged[v])
+        renamed = {v for v in factor.variables if self._states.get(v, merged[v]) != merged[v]}
+        self._states.update(merged)  # declared names replace default ones ("0", "1", ...)
         self._graph = graph
+        self._factors = [_relabel(f, self._states) if renamed.intersection(f.variables) else f
+                         for f in self._factors]
         self._factors.append(_relabel(factor, self._states))
         self._changed()
-
-    def copy(self) -> MarkovNetwork:
-        """Return an independent copy (factors included)."""
-        new = object.__new__(MarkovNetwork)
-        new._init_protocol(self._graph.copy(), dict(self._states))
-        new.set_positions(self._positions)
-        new._factors = list(self._factors)  # factors are immutable (read-only tables)
-        return new
-
-    def __repr__(self) -> str:
-        return (
-            f"<MarkovNetwork with {len(self._states)} variables, "
-            f"{self._graph.number_of_edges()} edges, {len(self._factors)} factors>"
-        )
-
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **kwargs: Any) -> dict[str, Any]:
-        """Jupyter display: the graph drawn by :func:`pgm_lite.render` (runs ``dot`` only here)."""
-        from .render import render
-
-        return render(self)._repr_mimebundle_(include=include, exclude=exclude, **kwargs)
 
     @classmethod
     def from_independencies(cls, variables: Sequence[str], independencies: Any,
@@ -247,21 +335,6 @@ class MarkovNetwork(GraphicalModel):
 
         return pairwise_markov_network(variables, independencies, states=states)
 
-    def to_networkx(self) -> nx.Graph:
-        """Return the graph as an ``nx.Graph`` whose nodes carry ``states``; see :func:`pgm_lite.io.interop.to_networkx`."""
-        from .io.interop import to_networkx
-
-        return to_networkx(self)
-
-    @classmethod
-    def from_networkx(cls, graph: nx.Graph) -> MarkovNetwork:
-        """Build a structure-only Markov network from a networkx graph (node attribute ``states``).
-
-        See :func:`pgm_lite.io.interop.from_networkx`.
-        """
-        from .io.interop import from_networkx
-
-        return from_networkx(graph, directed=False)
 
 
 def _check_clique(graph: nx.Graph, scope: Sequence[str]) -> None:

@@ -16,13 +16,25 @@ __all__ = [
     "FIT_GROUP_CELLS",
     "FUSE_LIMIT",
     "MAX_CACHED_PLANS",
+    "MAX_EINSUM_OPERANDS",
+    "MIN_FILL_SECONDS",
     "OPTIMIZE_LIMIT",
     "SAMPLE_CHUNK",
     "SAMPLE_GUIDE_FROM",
+    "SCALING_LOG10_LIMIT",
+    "SAMPLE_MAX_MEMORY",
     "SS_MAX_OUTPUTS",
     "VE_MARGIN",
     "VE_MIN_TREE",
     "WHOLE_LIMIT",
+    "CLOSURE_MAX_VARIABLES",
+    "IMPLIES_MAX_STEPS",
+    "STRUCTURE_BATCH_ENTRIES",
+    "STRUCTURE_DENSE_CELLS",
+    "STRUCTURE_MAX_CELLS",
+    "STRUCTURE_MIN_GAIN",
+    "STRUCTURE_TIE",
+    "TABU_PATIENCE",
 ]
 
 # -- memory --------------------------------------------------------------------------------------
@@ -39,6 +51,18 @@ WHOLE_LIMIT = 24_576
 OPTIMIZE_LIMIT = 2**14
 #: Plans kept per model (query variables x observed variables); the oldest are dropped beyond it.
 MAX_CACHED_PLANS = 512
+#: Most operands one einsum call gets; steps with more contract pairwise (numpy 2 refuses 64+,
+#: numpy 1 refuses 32+: tests/test_numerics.py, the 64-factor Markov network).
+MAX_EINSUM_OPERANDS = 31
+#: A plan whose tables are bounded (from the inputs' ranges) within 10**+-this runs without
+#: scaling; others carry a power-of-two exponent per table. float64 spans 10**+-308; the margin
+#: covers partial products (tests/test_numerics.py; costs nothing per run on the
+#: benchmarks/inference.py networks, which all stay inside it).
+SCALING_LOG10_LIMIT = 250.0
+
+# -- elimination orders (benchmarks/inference.py, "orderings" rows) -----------------------------
+#: Seconds min-fill may run before it orders the remaining variables by min-degree.
+MIN_FILL_SECONDS = 5.0
 
 # -- all marginals (benchmarks/inference.py, "all marginals" rows) ------------------------------
 #: Cliques with at most this many wanted outputs skip building their belief table.
@@ -59,6 +83,9 @@ BATCH_TABLE_LIMIT = 2**22
 SAMPLE_GUIDE_FROM = 2
 #: Rows per forward pass (2x faster than one pass for a million rows).
 SAMPLE_CHUNK = 100_000
+#: Bytes of codes an in-memory sample may take before it is refused with MemoryLimitError
+#: (1M rows of munin, 1041 variables, take about 1 GB); ``pgm-lite sample -o`` streams instead.
+SAMPLE_MAX_MEMORY = 8 * 2**30
 
 # -- learning (benchmarks/sampling.py, fit rows) -------------------------------------------------
 #: Families are counted in one bincount while the product of their sizes fits in this.
@@ -67,3 +94,27 @@ FIT_GROUP_CELLS = 4096
 EM_MAX_COMPONENT = 2**12
 #: Rows x joint states per direct EM step (16 MiB of float64).
 EM_CHUNK_ENTRIES = 2**21
+
+# -- independence reasoning (tests/test_independence.py brute-force closure; 784-pixel chain) -------
+#: Variables the exact semi-graphoid closure handles (n(n-1)/2 * 2**(n-2) elementary triples:
+#: 12 variables are 67,584 triples, about a second; 5 variables take milliseconds).
+CLOSURE_MAX_VARIABLES = 12
+#: Sub-goals the targeted contraction search may open per variable before giving up (the 784-pixel
+#: Markov chain needs 2 per variable; naive Bayes 4).
+IMPLIES_MAX_STEPS = 20_000
+
+# -- structure learning (benchmarks/structure.py, hill_climb BIC on alarm/hailfinder) ------------
+#: Cell indices (rows x candidate families) built at once when a child's candidates are counted
+#: together: 2**21 int64 entries (16 MiB) keeps alarm at 50k rows to 2 bincounts per child.
+STRUCTURE_BATCH_ENTRIES = 2**21
+#: Families with up to this many cells are counted densely (bincount); bigger ones with np.unique.
+STRUCTURE_DENSE_CELLS = 2**20
+#: Families with more cells than this are never proposed (their index would overflow int64).
+STRUCTURE_MAX_CELLS = 2**62
+#: A move must raise the score by more than this to count as an improvement (float noise of a
+#: sum of ~1e5-sized local scores is ~1e-10).
+STRUCTURE_MIN_GAIN = 1e-7
+#: With ``rng`` given, moves within this of the best are tied and one is drawn at random.
+STRUCTURE_TIE = 1e-7
+#: Tabu search stops after this many moves without a new best score.
+TABU_PATIENCE = 30

@@ -14,10 +14,23 @@ from typing import Any
 import numpy as np
 
 from .. import tuning
+from ..exceptions import MemoryLimitError
 
-__all__ = ["describe_evidence", "forward_chunked", "forward_codes", "forward_plan", "parent_rows", "to_frame"]
+__all__ = ["check_sample_memory", "describe_evidence", "forward_chunked", "forward_codes", "forward_plan", "parent_rows", "to_frame"]
 
 _PLANS: weakref.WeakKeyDictionary[Any, tuple[int, ForwardPlan]] = weakref.WeakKeyDictionary()  # model -> (version, plan)
+
+
+def check_sample_memory(model: Any, n: int, itemsize: int, max_memory: int | None) -> None:
+    """Refuse (MemoryLimitError) a sample whose codes would take more than ``max_memory`` bytes."""
+    limit = tuning.SAMPLE_MAX_MEMORY if max_memory is None else max_memory
+    need = n * len(model.variables) * itemsize
+    if need > limit:
+        raise MemoryLimitError(
+            f"{n:,} rows of {len(model.variables)} variables need {need / 2**30:.3g} GiB of codes, "
+            f"more than max_memory={limit / 2**30:.3g} GiB; draw fewer rows per call (in chunks), "
+            "stream them to a file with `pgm-lite sample -o out.csv`, or raise max_memory"
+        )
 
 
 class ForwardPlan:

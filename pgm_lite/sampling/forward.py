@@ -17,10 +17,10 @@ import numpy as np
 
 from .._model import GraphicalModel
 from .._typing import RNGLike
-from .._validate import check_int, check_option, check_variables
+from .._validate import check_int, check_option, check_rng, check_variables
 from ..exceptions import PGMError, StructureError, ZeroEvidenceError
 from ..factor import DiscreteFactor
-from ._forward import describe_evidence, forward_chunked, forward_codes, forward_plan, to_frame
+from ._forward import check_sample_memory, describe_evidence, forward_chunked, forward_codes, forward_plan, to_frame
 from .gibbs import gibbs_sample
 
 __all__ = ["sample", "approximate_query"]
@@ -34,7 +34,8 @@ def _check_method(method, choices=METHODS):
 
 def sample(model: GraphicalModel, n_samples: int, *, rng: RNGLike = None,
            evidence: Mapping[str, Any] | None = None, method: str = "forward",
-           as_codes: bool = False, max_draws: int | None = None) -> Any:
+           as_codes: bool = False, max_draws: int | None = None,
+           max_memory: int | None = None) -> Any:
     """Draw samples from a Bayesian network (or a Markov network with ``method="gibbs"``).
 
     Parameters
@@ -59,6 +60,9 @@ def sample(model: GraphicalModel, n_samples: int, *, rng: RNGLike = None,
     max_draws : int, optional
         Rejection sampling gives up (with an error estimating P(evidence)) when it would need more
         forward draws than this; default ``max(10 * n_samples, 50_000_000 // n_variables)``.
+    max_memory : int, optional
+        Bytes the codes of the sample may take (default ``tuning.SAMPLE_MAX_MEMORY``, 8 GiB);
+        larger requests raise MemoryLimitError before anything is allocated.
 
     Returns
     -------
@@ -107,9 +111,10 @@ def sample(model: GraphicalModel, n_samples: int, *, rng: RNGLike = None,
             f"method={method!r} needs a Bayesian network (ancestral order); for a Markov network "
             "use method='gibbs' or pl.gibbs_sample"
         )
-    rng = np.random.default_rng(rng)
+    rng = check_rng(rng)
     evidence = model.encode_evidence(evidence)
     plan = forward_plan(model)
+    check_sample_memory(model, n, np.dtype(plan.dtype).itemsize, max_memory)
     column = {v: j for j, v in enumerate(plan.variables)}
     clamp = {column[v]: c for v, c in evidence.items()}
     weights = None
@@ -138,7 +143,7 @@ def _rejection_codes(model, plan, n, rng, clamp, evidence, max_draws):
     """Forward-sample in batches and keep the rows matching ``clamp``; refuse hopeless requests."""
     if max_draws is None:
         max_draws = max(10 * n, 50_000_000 // max(len(plan.variables), 1))
-    max_draws = int(max_draws)
+    max_draws = check_int("max_draws", max_draws, minimum=1)
     # stage 1 draws only the evidence and its ancestors; stage 2 completes the accepted rows
     parents_of = {step[0]: step[1] for step in plan.steps}
     needed_cols, stack = set(), list(clamp)

@@ -11,9 +11,9 @@ import numpy as np
 
 from .._model import GraphicalModel
 from .._typing import RNGLike
-from .._validate import check_int
+from .._validate import check_int, check_rng
 from ..exceptions import PGMError, ZeroEvidenceError
-from ._forward import describe_evidence, forward_codes, forward_plan, parent_rows, to_frame
+from ._forward import check_sample_memory, describe_evidence, forward_codes, forward_plan, parent_rows, to_frame
 
 __all__ = ["gibbs_sample"]
 
@@ -66,9 +66,31 @@ def _initial_state(model, n_chains, clamp, evidence, rng):
     return codes
 
 
+def _check_possible(model: GraphicalModel, codes: np.ndarray, evidence: dict[str, int]) -> None:
+    """Raise ZeroEvidenceError if some sampled state has probability zero (Markov networks).
+
+    Gibbs moves never leave the states of positive probability, so a zero-probability row means
+    the chains found no possible state: the evidence is impossible (or the chain cannot reach it).
+    """
+    column = {v: j for j, v in enumerate(model.variables)}
+    weight = np.ones(codes.shape[1])
+    for scope, table in _scopes(model):
+        if not scope:
+            weight = weight * float(table)
+            continue
+        index = np.ravel_multi_index([codes[column[v]].astype(np.intp) for v in scope], table.shape)
+        weight = weight * table.reshape(-1)[index]
+    if not (weight > 0).all():
+        raise ZeroEvidenceError(
+            f"Gibbs sampling found no state of positive probability consistent with the evidence "
+            f"{describe_evidence(model, evidence)}: it is impossible under the model"
+        )
+
+
 def gibbs_sample(model: GraphicalModel, n_samples: int, *,
                  evidence: Mapping[str, Any] | None = None, burn_in: int = 200, thin: int = 1,
-                 n_chains: int | None = None, rng: RNGLike = None, as_codes: bool = False) -> Any:
+                 n_chains: int | None = None, rng: RNGLike = None, as_codes: bool = False,
+                 max_memory: int | None = None) -> Any:
     """Draw approximate samples from ``P(X | evidence)`` by Gibbs sampling.
 
     Each sweep resamples every unobserved variable from its conditional given its Markov blanket
@@ -93,6 +115,9 @@ def gibbs_sample(model: GraphicalModel, n_samples: int, *,
         Seed or generator.
     as_codes : bool, optional
         Return the ``(n_samples, n_variables)`` integer array of codes instead of a DataFrame.
+    max_memory : int, optional
+        Bytes the kept codes may take (default ``tuning.SAMPLE_MAX_MEMORY``); larger requests
+        raise MemoryLimitError before anything is allocated.
 
     Returns
     -------
@@ -124,17 +149,18 @@ def gibbs_sample(model: GraphicalModel, n_samples: int, *,
     """
     n = check_int("n_samples", n_samples, minimum=1)
     n_chains = min(n, 100) if n_chains is None else n_chains
-    for name, value, low in (("n_chains", n_chains, 1), ("thin", thin, 1), ("burn_in", burn_in, 0)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-            raise PGMError(f"{name} must be an integer >= {low}, got {value!r}")
-    rng = np.random.default_rng(rng)
+    n_chains = check_int("n_chains", n_chains, minimum=1, kind="an integer >= 1")
+    thin = check_int("thin", thin, minimum=1, kind="an integer >= 1")
+    burn_in = check_int("burn_in", burn_in, minimum=0, kind="an integer >= 0")
+    rng = check_rng(rng)
     evidence = model.encode_evidence(evidence)
     column = {v: j for j, v in enumerate(model.variables)}
     clamp = {column[v]: c for v, c in evidence.items()}
     free = [j for j in range(len(model.variables)) if j not in clamp]
     mentions = _conditionals(model, free)
-    codes = _initial_state(model, n_chains, clamp, evidence, rng)
     per_chain = -(-n // n_chains)
+    check_sample_memory(model, per_chain * n_chains, 2, max_memory)
+    codes = _initial_state(model, n_chains, clamp, evidence, rng)
     out = np.empty((len(model.variables), per_chain * n_chains), dtype=codes.dtype)
     for sweep in range(burn_in + per_chain * thin):
         for j in free:
@@ -153,6 +179,8 @@ def gibbs_sample(model: GraphicalModel, n_samples: int, *,
             i = kept // thin - 1
             out[:, i * n_chains:(i + 1) * n_chains] = codes
     out = out[:, :n]
+    if not model.is_directed:
+        _check_possible(model, out, evidence)
     if as_codes:
         return out.T  # a view: columns stay contiguous
     return to_frame(model, out)
