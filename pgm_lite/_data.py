@@ -45,6 +45,9 @@ def encode_table(model, data, *, variables=None, allow_missing=False):
     variables = list(model.variables if variables is None else variables)
     if hasattr(data, "columns"):
         columns = [str(c) if not isinstance(c, str) else c for c in data.columns]
+        if len(set(columns)) != len(columns):
+            dupes = sorted({c for c in columns if columns.count(c) > 1})
+            raise ShapeError(f"data has duplicate column name(s) {dupes}; give each variable one column")
         unknown = [c for c in columns if c not in variables]
         if unknown:
             raise VariableNotFoundError(

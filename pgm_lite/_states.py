@@ -7,10 +7,11 @@ from typing import Any
 
 import numpy as np
 
-from .exceptions import ShapeError, StructureError, VariableNotFoundError
+from .exceptions import ArgumentTypeError, ShapeError, StructureError, VariableNotFoundError
 
 __all__ = [
     "as_variables",
+    "check_names",
     "default_state_names",
     "is_default_names",
     "merge_states",
@@ -32,11 +33,35 @@ def default_state_names(cardinality: int) -> tuple[str, ...]:
     return tuple(str(i) for i in range(cardinality))
 
 
+def check_names(names: Iterable[Any]) -> None:
+    """Raise ArgumentTypeError unless every variable name is a non-empty string.
+
+    Examples
+    --------
+    >>> check_names(["A", None])
+    Traceback (most recent call last):
+    ...
+    pgm_lite.exceptions.ArgumentTypeError: variable names must be non-empty strings, got None (NoneType)
+    """
+    for name in names:
+        if not isinstance(name, str) or not name:
+            raise ArgumentTypeError(
+                f"variable names must be non-empty strings, got {name!r} ({type(name).__name__})"
+            )
+
+
 def as_variables(variables: str | Iterable[str]) -> tuple[str, ...]:
     """Normalise a variable list: a lone string is one variable, not a sequence of letters."""
     if isinstance(variables, str):
         return (variables,)
-    return tuple(variables)
+    try:
+        out = tuple(variables)
+    except TypeError:
+        raise ArgumentTypeError(
+            f"expected a variable name or a sequence of them, got {variables!r}"
+        ) from None
+    check_names(out)
+    return out
 
 
 def state_tuple(variable: str, names: Any, cardinality: int | None = None) -> tuple[str, ...]:

@@ -79,6 +79,7 @@ class TabularCPD:
         atol: float = 1e-9,
     ) -> None:
         parents = as_variables(parents)
+        as_variables([variable])
         if variable in parents:
             raise StructureError(f"CPD of {variable!r} lists itself as a parent")
         if len(set(parents)) != len(parents):
@@ -89,6 +90,7 @@ class TabularCPD:
             raise ShapeError(
                 f"CPD for {variable!r} needs a table with {len(parents) + 1} axes "
                 f"(*parents {list(parents)}, {variable!r}); got shape {table.shape}"
+                + (_PGMPY_HINT if table.ndim == 2 and parents else "")
             )
         states = dict(states or {})
         scope = (*parents, variable)
@@ -197,6 +199,59 @@ class TabularCPD:
         table = columns.T.reshape(*cards, columns.shape[0])
         return cls(variable, table, parents, states, atol=atol)
 
+    @classmethod
+    def from_pgmpy_layout(
+        cls,
+        variable: str,
+        variable_card: int,
+        values: ArrayLike,
+        evidence: str | Sequence[str] | None = None,
+        evidence_card: Sequence[int] | None = None,
+        state_names: Mapping[str, Sequence[str]] | None = None,
+        *,
+        atol: float = 1e-9,
+    ) -> TabularCPD:
+        """Build a CPD from pgmpy's ``TabularCPD(variable, variable_card, values, evidence, evidence_card)``.
+
+        ``values`` has one row per state of ``variable`` and one column per configuration of
+        ``evidence`` (the last parent varying fastest), as in pgmpy; see :meth:`from_columns`.
+
+        Raises
+        ------
+        ShapeError
+            If ``evidence_card`` does not give one cardinality per evidence variable, a
+            cardinality disagrees with ``state_names``, or ``values`` has the wrong shape.
+
+        Examples
+        --------
+        >>> grade = pl.TabularCPD.from_pgmpy_layout(
+        ...     "G", 3, [[0.3, 0.05, 0.9, 0.5], [0.4, 0.25, 0.08, 0.3], [0.3, 0.7, 0.02, 0.2]],
+        ...     evidence=["I", "D"], evidence_card=[2, 2])
+        >>> grade.parents, grade.table[0, 1].tolist()      # P(G | I=0, D=1)
+        (('I', 'D'), [0.05, 0.25, 0.7])
+        """
+        parents = as_variables(evidence or ())
+        cards = [int(k) for k in (evidence_card or ())]
+        if len(cards) != len(parents):
+            raise ShapeError(
+                f"CPD for {variable!r}: evidence {list(parents)} needs one cardinality each in "
+                f"evidence_card, got {cards}"
+            )
+        states: dict[str, Any] = {}
+        for name, k in [*zip(parents, cards), (variable, int(variable_card))]:
+            given = (state_names or {}).get(name)
+            states[name] = k if given is None else state_tuple(name, given, k)
+        columns = np.array(values, dtype=float)
+        if columns.ndim == 1 and not parents:
+            columns = columns[:, None]
+        if columns.ndim != 2 or columns.shape[0] != int(variable_card):
+            raise ShapeError(
+                f"CPD for {variable!r} in pgmpy's layout needs values of shape "
+                f"({int(variable_card)}, {int(np.prod(cards, dtype=np.int64))}) (variable_card rows, "
+                f"one column per configuration of {list(parents)}); got {columns.shape}"
+            )
+        return cls.from_columns(variable, columns, parents, states, atol=atol)
+
     @property
     def cardinality(self) -> int:
         """int: number of states of the child."""
@@ -243,6 +298,13 @@ class TabularCPD:
         return self.to_factor().to_text()
 
 
+_PGMPY_HINT = (
+    "; this looks like pgmpy's layout (one row per child state, one column per parent "
+    "configuration): build it with TabularCPD.from_columns(variable, values, parents, states) "
+    "or TabularCPD.from_pgmpy_layout(variable, variable_card, values, evidence, evidence_card)"
+)
+
+
 def _check_rows(variable: str, parents: tuple[str, ...], table: np.ndarray,
                 names: Mapping[str, tuple[str, ...]], atol: float) -> None:
     """Raise ShapeError unless every entry is in [0, 1] and every row sums to one within atol."""
@@ -258,9 +320,11 @@ def _check_rows(variable: str, parents: tuple[str, ...], table: np.ndarray,
     off = np.abs(sums - 1.0) > atol
     if off.any():
         bad = np.argwhere(off)[0]
+        columns_sum_to_one = table.ndim == 2 and bool(np.all(np.abs(table.sum(axis=0) - 1.0) <= atol))
         raise ShapeError(
             f"CPD for {variable!r}: row {_describe(variable, parents, names, bad)} sums to "
             f"{float(sums[tuple(bad)])!r}, not 1 (tolerance {atol})"
+            + (_PGMPY_HINT if columns_sum_to_one and parents else "")
         )
 
 

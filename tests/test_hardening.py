@@ -130,3 +130,44 @@ def test_sample_chunk_sizes_are_never_listed(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(cli, "sample", spy)
     assert cli.main(["sample", "asia", "-n", str(10**20), "--seed", "0"]) == 0
     assert calls == [100_000] * 4
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: pl.BayesianNetwork([(None, "A")]),
+        lambda: pl.BayesianNetwork(variables=[3]),
+        lambda: pl.MarkovNetwork([("A", None)]),
+        lambda: pl.DiscreteFactor([None], [1.0, 2.0]),
+        lambda: pl.TabularCPD(None, [0.5, 0.5]),
+        lambda: pl.BayesianNetwork([("A", "B")]).add_edge("B", ""),
+        lambda: pl.MarkovNetwork().add_variable(None),
+    ],
+)
+def test_variable_names_must_be_strings(build):
+    with pytest.raises(pl.ArgumentTypeError, match="variable names must be non-empty strings, got"):
+        build()
+
+
+def test_unhashable_edge_ends_are_named():
+    with pytest.raises(pl.ArgumentTypeError, match=r"got \['x'\] \(list\)"):
+        pl.BayesianNetwork([(["x"], "A")])
+
+
+def test_duplicate_data_columns_are_refused(asia):
+    import pandas as pd
+
+    frame = pd.DataFrame([["yes"] * 8], columns=["asia", "asia", *asia.variables[2:]])
+    with pytest.raises(pl.PGMError, match=r"duplicate column name\(s\) \['asia'\]"):
+        pl.fit(asia, frame)
+    with pytest.raises(pl.ShapeError, match="duplicate column"):
+        asia.log_probability(frame)
+
+
+def test_cli_rejects_a_negative_seed_in_one_line(capsys):
+    from pgm_lite.cli import main
+
+    assert main(["sample", "asia", "-n", "3", "--seed", "-1"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["pgm-lite sample: error: rng must be None, a non-negative int seed, a SeedSequence "
+                   "or a numpy Generator; got -1"]
