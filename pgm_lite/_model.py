@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 
 import networkx as nx
 
-from ._states import state_index, state_tuple
+from ._states import check_names, state_index, state_tuple
 from ._validate import check_variable
 from .exceptions import MemoryLimitError, StructureError
 from .factor import DiscreteFactor
@@ -186,6 +186,7 @@ class GraphicalModel:
         StructureError
             If the variable already exists.
         """
+        check_names([variable])
         if variable in self._states:
             raise StructureError(f"variable {variable!r} already exists")
         names = state_tuple(variable, states)
@@ -210,11 +211,16 @@ class GraphicalModel:
         """Whether every table the model needs exists."""
         raise NotImplementedError
 
-    def _copy_protocol(self) -> Any:
-        """A new model of the same class sharing nothing mutable with this one (tables added by the subclass)."""
+    def _copy_protocol(self, **tables: Any) -> Any:
+        """Build a model of the same class sharing nothing mutable with this one.
+
+        ``tables`` are the subclass's own attributes of the copy (name -> value).
+        """
         new = object.__new__(type(self))
         new._init_protocol(self._graph.copy(), dict(self._states))
         new.set_positions(self._positions)
+        for name, value in tables.items():
+            setattr(new, name, value)
         return new
 
     def _table_count(self) -> str:  # pragma: no cover - overridden by every model

@@ -11,7 +11,7 @@ import numpy as np
 from . import graphs
 from ._data import encode_table
 from ._model import GraphicalModel
-from ._states import as_variables, merge_states, reject_duplicates, split_states
+from ._states import as_variables, check_names, merge_states, reject_duplicates, split_states
 from .cpd import TabularCPD
 from .exceptions import ArgumentTypeError, StructureError, VariableNotFoundError
 from .factor import DiscreteFactor
@@ -90,6 +90,7 @@ class BayesianNetwork(GraphicalModel):
                 raise StructureError(f"two CPDs given for variable {cpd.variable!r}")
             seen_cpd.add(cpd.variable)
             names.update(dict.fromkeys(cpd.scope))
+        check_names(names)
         unknown = [v for v in per_var if v not in names]
         if unknown:
             raise VariableNotFoundError(
@@ -262,6 +263,7 @@ class BayesianNetwork(GraphicalModel):
         StructureError
             On a self-loop, on a cycle (the message prints it) or if ``child`` already has a CPD.
         """
+        check_names([parent, child])
         if parent == child:
             raise StructureError(f"self-loop on {parent!r}: a variable cannot be its own parent")
         if self._graph.has_edge(parent, child):
@@ -333,10 +335,8 @@ class BayesianNetwork(GraphicalModel):
 
     def copy(self) -> BayesianNetwork:
         """Return an independent copy (tables included)."""
-        new = self._copy_protocol()
-        new._cpds = dict(self._cpds)  # CPDs are immutable (read-only tables): sharing is safe
-        new._topological = None
-        return new
+        # CPDs are immutable (read-only tables): sharing them is safe
+        return self._copy_protocol(_cpds=dict(self._cpds), _topological=None)
 
     def _table_count(self) -> str:
         return f"{len(self._cpds)} CPDs"
@@ -472,6 +472,7 @@ def _as_edge(edge: Any) -> tuple[str, str]:
     edge = tuple(edge)
     if len(edge) != 2:
         raise StructureError(f"an edge is a pair (parent, child), got {edge!r}")
+    check_names(edge)
     return edge
 
 

@@ -14,6 +14,9 @@ __all__ = [
     "DotNotFoundError",
     "OptionError",
     "ArgumentTypeError",
+    "MissingFileError",
+    "NumericRangeError",
+    "MissingDependencyError",
 ]
 
 
@@ -100,3 +103,22 @@ class OptionError(PGMError, ValueError):
 
 class ArgumentTypeError(PGMError, TypeError):
     """An argument has the wrong type; the message names the argument and the expected type."""
+
+
+class MissingFileError(PGMError, FileNotFoundError):
+    """A network or data file does not exist (``except FileNotFoundError`` catches it too).
+
+    Examples
+    --------
+    >>> err = MissingFileError(2, "No such file or directory", "nope.bif")
+    >>> isinstance(err, FileNotFoundError), err.filename
+    (True, 'nope.bif')
+    """
+
+
+class NumericRangeError(PGMError, OverflowError):
+    """A number is outside float64 (e.g. a partition function of 10**500); ask for its log instead."""
+
+
+class MissingDependencyError(PGMError, ImportError):
+    """An optional dependency is not installed; the message says which extra to install."""

@@ -10,7 +10,7 @@ import networkx as nx
 
 from . import graphs
 from ._model import GraphicalModel, engine
-from ._states import as_variables, merge_states, reject_duplicates, split_states
+from ._states import as_variables, check_names, merge_states, reject_duplicates, split_states
 from .exceptions import ArgumentTypeError, StructureError, VariableNotFoundError
 from .factor import DiscreteFactor
 
@@ -68,6 +68,7 @@ class MarkovNetwork(GraphicalModel):
         for e in edges:
             if len(e) != 2:
                 raise StructureError(f"an edge is a pair of variables, got {e!r}")
+            check_names(e)
             if e[0] == e[1]:
                 raise StructureError(f"self-loop on {e[0]!r}: an edge joins two different variables")
             names.update(dict.fromkeys(e))
@@ -75,6 +76,7 @@ class MarkovNetwork(GraphicalModel):
             if not isinstance(f, DiscreteFactor):
                 raise ArgumentTypeError(f"factors must be DiscreteFactor objects, got {type(f).__name__}")
             names.update(dict.fromkeys(f.variables))
+        check_names(names)
         unknown = [v for v in per_var if v not in names]
         if unknown:
             raise VariableNotFoundError(f"states given for {unknown}, which appear in no edge or factor")
@@ -201,6 +203,7 @@ class MarkovNetwork(GraphicalModel):
         ...                           pl.DiscreteFactor(["B"], [1.0, 2.0])]).factorization()
         '1/Z φ(A, B) φ(B)'
         """
+        scopes: list[tuple[Any, ...]]
         if self._factors:
             scopes = [f.variables for f in self._factors]
         else:
@@ -247,7 +250,10 @@ class MarkovNetwork(GraphicalModel):
         Raises
         ------
         StructureError
-            If a variable is in no factor.
+            If the network has no factor at all (a variable in no factor just multiplies Z by
+            its number of states).
+        NumericRangeError
+            If Z is outside the range of a float: use :meth:`log_partition_function`.
         MemoryLimitError
             If elimination would need a table larger than ``max_memory``.
 
@@ -261,6 +267,19 @@ class MarkovNetwork(GraphicalModel):
         return float(engine("partition_function")(self, elimination_order=elimination_order,
                                                   max_memory=max_memory))
 
+    def log_partition_function(self, *, elimination_order="min-fill", max_memory=2 * 2**30) -> float:
+        """Return log Z (natural log), exact for any magnitude (see :func:`pgm_lite.log_partition_function`).
+
+        Examples
+        --------
+        >>> big = [[1e200, 1.0], [1.0, 1e200]]
+        >>> chain = [("A", "B"), ("B", "C")]
+        >>> round(pl.MarkovNetwork(chain, [pl.DiscreteFactor(e, big) for e in chain]).log_partition_function(), 3)
+        921.727
+        """
+        return float(engine("log_partition_function")(self, elimination_order=elimination_order,
+                                                      max_memory=max_memory))
+
     def _unnormalised(self, max_entries: int) -> DiscreteFactor:
         self.check()
         self._guard_joint(max_entries, "use exact inference (pl.query) instead of brute force")
@@ -271,9 +290,7 @@ class MarkovNetwork(GraphicalModel):
 
     def copy(self) -> MarkovNetwork:
         """Return an independent copy; its factors are shared, being immutable."""
-        new = self._copy_protocol()
-        new._factors = list(self._factors)
-        return new
+        return self._copy_protocol(_factors=list(self._factors))
 
     def _table_count(self) -> str:
         return f"{len(self._factors)} factors"
@@ -289,6 +306,7 @@ class MarkovNetwork(GraphicalModel):
     # -- changing ---------------------------------------------------------------------------
     def add_edge(self, u: str, v: str) -> None:
         """Add the undirected edge ``u - v``; unknown variables are added with two states."""
+        check_names([u, v])
         if u == v:
             raise StructureError(f"self-loop on {u!r}: an edge joins two different variables")
         for x in (u, v):

@@ -114,3 +114,84 @@ def test_copy_and_repr(ising4):
     assert ("A", "D") not in ising4.edges
     assert repr(ising4) == "<MarkovNetwork with 4 variables, 4 edges, 4 factors>"
     assert ising4.encode_evidence({"A": 1}) == {"A": 1}
+
+
+# -- independencies read off the undirected graph (issue 13) -----------------------------------------
+
+CYCLE = [("A", "B"), ("B", "C"), ("C", "D"), ("D", "A")]
+
+
+def test_is_separated_on_sets_and_the_free_function():
+    cycle = pl.MarkovNetwork(CYCLE)
+    assert not cycle.is_separated("A", "C", ["B"])
+    assert cycle.is_separated("A", "C", ["B", "D"])
+    assert cycle.is_separated(["A", "B"], ["C"], ["D"]) is False
+    assert cycle.is_separated(["A", "B"], ["C", "D"]) is False
+    assert pl.MarkovNetwork([("A", "B"), ("C", "D")]).is_separated(["A", "B"], ["C", "D"])
+    assert cycle.is_separated(["A"], ["C"], "B") is False       # a lone name as `given`
+    assert pl.is_separated(cycle, "B", "D", given=["A", "C"])
+    with pytest.raises(pl.StructureError, match=r"must be disjoint sets; \['A'\] appear twice"):
+        cycle.is_separated("A", "A")
+    with pytest.raises(pl.VariableNotFoundError, match="unknown variable 'E'"):
+        cycle.is_separated("A", "E")
+
+
+def test_directed_queries_on_a_markov_network_name_is_separated():
+    cycle = pl.MarkovNetwork(CYCLE)
+    message = (r"^is_d_separated follows trails in a Bayesian network \(a DAG\); this is a Markov network, "
+               r"where independence is graph separation: use pl.is_separated\(model, x, y, given\) "
+               r"or model.is_separated\(x, y, given\)$")
+    with pytest.raises(pl.StructureError, match=message):
+        pl.is_d_separated(cycle, "A", "C")
+    with pytest.raises(pl.PGMError, match=r"^active_trail_nodes follows trails .* use pl.is_separated"):
+        pl.active_trail_nodes(cycle, "A")
+    with pytest.raises(pl.StructureError, match=r"^is_separated is graph separation in a Markov network; "
+                                                r"for a Bayesian network use pl.is_d_separated"):
+        pl.is_separated(pl.BayesianNetwork([("A", "B")]), "A", "B")
+    with pytest.raises(TypeError, match="is_separated needs a MarkovNetwork, got str"):
+        pl.is_separated("net", "A", "B")
+    with pytest.raises(TypeError, match="is_d_separated needs a BayesianNetwork, got dict"):
+        pl.is_d_separated({}, "A", "B")
+
+
+def test_factorization_over_scopes_or_maximal_cliques(ising4):
+    assert ising4.factorization() == "1/Z φ(A, B) φ(A, C) φ(B, D) φ(C, D)"
+    assert ising4.factorization(latex=True) == (
+        r"\frac{1}{Z}\,\phi(A, B)\,\phi(A, C)\,\phi(B, D)\,\phi(C, D)")
+    structure = pl.MarkovNetwork([("C", "D"), ("B", "C"), ("A", "B"), ("A", "C")], variables="ABCD")
+    assert structure.factorization() == "1/Z φ(A, B, C) φ(C, D)"
+    pixels = pl.MarkovNetwork([("X1", "X2")], variables=["X1", "X2", "smoke_level"])
+    assert pixels.factorization(latex=True) == r"\frac{1}{Z}\,\phi(X_{1}, X_{2})\,\phi(\text{smoke\_level})"
+
+
+def test_local_and_pairwise_statements_of_a_cycle():
+    cycle = pl.MarkovNetwork(CYCLE)
+    assert cycle.markov_blanket("A") == ["B", "D"] == pl.markov_blanket(cycle, "A")
+    assert cycle.local_independencies() == ["A ⊥ C | B, D", "B ⊥ D | A, C", "C ⊥ A | B, D", "D ⊥ B | A, C"]
+    assert cycle.pairwise_independencies() == ["A ⊥ C | B, D", "B ⊥ D | A, C"]
+    assert pl.independence.local_independencies(cycle) == cycle.local_independencies()
+    assert pl.MarkovNetwork([("A", "B")]).local_independencies() == []
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_markov_properties_hold_numerically_on_random_potentials(seed):
+    mn = random_markov_network(5, n_factors=4, max_scope=3, max_cardinality=3, rng=seed)
+    for statement in [*mn.local_independencies(), *mn.pairwise_independencies()]:
+        assert pl.independencies_hold(mn, statement, atol=1e-12), statement
+    for v in mn.variables:
+        blanket = mn.markov_blanket(v)
+        rest = [u for u in mn.variables if u != v and u not in blanket]
+        if rest:
+            assert pl.independencies_hold(mn, f"{v} ⊥ {', '.join(rest)} | {', '.join(blanket) or v}"
+                                          if blanket else f"{v} ⊥ {', '.join(rest)}", atol=1e-12)
+    # generic random potentials are faithful: neighbours stay dependent given everything else
+    for x, y in mn.edges:
+        others = [u for u in mn.variables if u not in (x, y)]
+        assert not pl.independencies_hold(mn, f"{x} ⊥ {y} | {', '.join(others)}", atol=1e-12)
+    # global Markov property: separation given random sets implies independence
+    rng = np.random.default_rng(seed)
+    for x, y in itertools.combinations(mn.variables, 2):
+        given = [u for u in mn.variables if u not in (x, y) and rng.random() < 0.5]
+        if mn.is_separated(x, y, given):
+            statement = f"{x} ⊥ {y}" + (f" | {', '.join(given)}" if given else "")
+            assert pl.independencies_hold(mn, statement, atol=1e-12), statement

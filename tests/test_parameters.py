@@ -1,10 +1,14 @@
 """Parameter counts: exact integers, the lecture's comparison table."""
 
+import itertools
 import math
 
+import numpy as np
+import pandas as pd
 import pytest
 
 import pgm_lite as pl
+from pgm_lite.testing import random_markov_network
 
 
 def test_counts_for_asia(asia):
@@ -30,10 +34,48 @@ def test_mixed_cardinalities():
     assert counts["network"] == 2 + 3 + 4 * 3 * 4
 
 
-def test_markov_network_counts_table_entries(ising4):
-    assert pl.count_parameters(ising4)["network"] == 4 * 4
+def test_markov_network_counts_table_entries_and_free_parameters(ising4):
+    counts = pl.count_parameters(ising4)
+    assert counts["table_entries"] == 4 * 4
+    assert counts["network"] == 4 + 4                 # 4 single-variable + 4 pairwise terms
     structure = pl.MarkovNetwork([("A", "B"), ("B", "C"), ("A", "C"), ("C", "D")])
-    assert pl.count_parameters(structure)["network"] == 8 + 4     # maximal cliques ABC and CD
+    counts = pl.count_parameters(structure)
+    assert counts["table_entries"] == 8 + 4            # maximal cliques ABC and CD
+    assert counts["network"] == 4 + 4 + 1              # singles, pairs AB AC BC CD, triple ABC
+    cycle = pl.MarkovNetwork([("A", "B"), ("B", "C"), ("C", "D"), ("D", "A")])
+    counts = pl.count_parameters(cycle)
+    assert counts["table_entries"] == 16 > counts["joint"] == 15 > counts["network"] == 8
+    assert "stores 16 numbers for a joint with 15 degrees of freedom" in " ".join(
+        pl.count_parameters.__doc__.split())
+
+
+def _loglinear_dimension(model):
+    """Rank of the design matrix of log P over all joint states (the model's true dimension + 1)."""
+    joint_states = list(itertools.product(*(range(len(model.states(v))) for v in model.variables)))
+    index = {v: i for i, v in enumerate(model.variables)}
+    columns = []
+    for f in model.factors():
+        for cell in itertools.product(*(range(k) for k in f.values.shape)):
+            columns.append([all(x[index[v]] == c for v, c in zip(f.variables, cell)) for x in joint_states])
+    return np.linalg.matrix_rank(np.array(columns, dtype=float).T) - 1   # minus the constant (Z)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_markov_network_free_parameters_match_the_rank_of_the_log_linear_model(seed):
+    mn = random_markov_network(4, n_factors=3, max_scope=3, max_cardinality=3, rng=seed)
+    counts = pl.count_parameters(mn)
+    assert counts["network"] == _loglinear_dimension(mn) <= counts["joint"]
+    assert counts["table_entries"] == sum(f.values.size for f in mn.factors())
+
+
+def test_parameter_table_prints_every_column():
+    table = pl.parameter_table([64, 100], states=3)
+    with pd.option_context("display.max_columns", 2, "display.width", 40):
+        text = str(table)
+    assert "..." not in text
+    assert text.splitlines()[0].split() == ["n", "full_joint", "independent", "chain_rule", "markov_chain"]
+    assert str(3**100 - 1) in text
+    assert type(table.head(1)) is pd.DataFrame
 
 
 def test_parameter_table_is_counted_from_models():
