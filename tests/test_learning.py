@@ -205,13 +205,18 @@ def test_missing_values_point_to_fit_em(asia):
         pl.fit(asia, df)
 
 
-def test_all_missing_column(asia):
-    df = pl.sample(asia, 20, rng=0).astype(object)
+def test_all_missing_column_is_latent_for_em_and_summed_out_by_log_likelihood(asia):
+    df = pl.sample(asia, 200, rng=0).astype(object)
     df["lung"] = None
     with pytest.raises(pl.PGMError, match="column 'lung' has no observed value"):
-        pl.fit_em(asia, df)
-    with pytest.raises(pl.PGMError, match="column 'lung' has no observed value"):
-        pl.log_likelihood(asia, df)
+        pl.fit(asia, df)
+    np.testing.assert_allclose(pl.log_likelihood(asia, df), pl.log_likelihood(asia, df.drop(columns="lung")))
+    seen = [v for v in asia.variables if v != "lung"]
+    codes = np.full((len(df), len(asia.variables)), -1)
+    codes[:, [asia.variables.index(v) for v in seen]] = encode_table(asia, df[seen], variables=seen)
+    np.testing.assert_allclose(pl.log_likelihood(asia, df), _brute_marginal_ll(asia, codes))
+    fitted, history = pl.fit_em(asia, df, max_iter=3)
+    np.testing.assert_allclose(history[-1], pl.log_likelihood(fitted, df))
 
 
 def test_no_rows(asia):
@@ -228,14 +233,65 @@ def test_bad_fit_options(asia):
         pl.fit(asia, df, method="bayes", pseudo_count=0)
     with pytest.raises(pl.PGMError, match="unknown prior 'k2'"):
         pl.fit(asia, df, method="bayes", prior="k2")
-    with pytest.raises(pl.PGMError, match="weights must be 5 non-negative numbers"):
+    with pytest.raises(pl.PGMError, match="weights must be 5 finite non-negative numbers"):
         pl.fit(asia, df, weights=[1, 2])
-    with pytest.raises(pl.PGMError, match="init must be None, 'model' or 'data'"):
-        pl.fit_em(asia, df, init="random")
-    with pytest.raises(pl.PGMError, match="max_iter must be a non-negative int"):
+    with pytest.raises(pl.OptionError, match="unknown EM start 'kmeans'"):
+        pl.fit_em(asia, df, init="kmeans")
+    with pytest.raises(pl.OptionError, match="max_iter must be a non-negative integer, got -1"):
         pl.fit_em(asia, df, max_iter=-1)
-    with pytest.raises(pl.PGMError, match="pseudo_count must be a number >= 0, got -1"):
+    with pytest.raises(pl.OptionError, match="pseudo_count must be >= 0.0, got -1"):
         pl.fit_em(asia, df, pseudo_count=-1)
+    with pytest.raises(pl.OptionError, match="tol must be >= 0.0"):
+        pl.fit_em(asia, df, tol=-1.0)
+
+
+@pytest.mark.parametrize("weights, what", [([1, np.nan, 1], "got NaN or infinity"),
+                                           ([1, np.inf, 1], "got NaN or infinity"),
+                                           ([1, -1, 1], "got a negative weight"),
+                                           ([1, 1], r"got shape \(2,\)"),
+                                           ([[1, 1, 1]], r"got shape \(1, 3\)"),
+                                           (["a", "b", "c"], "")])
+def test_bad_weights(weights, what):
+    """Issue 12 item 4: NaN, negative or wrong-length weights are refused, not turned into uniform rows."""
+    structure = pl.BayesianNetwork([("A", "B")])
+    data = pd.DataFrame({"A": ["0", "1", "1"], "B": ["0", "0", "1"]})
+    with pytest.raises(pl.PGMError, match=f"weights must be 3 finite non-negative numbers, one per row.*{what}"):
+        pl.fit(structure, data, weights=weights)
+    with pytest.raises(pl.PGMError, match="weights must not all be zero"):
+        pl.fit(structure, data, weights=[0, 0, 0])
+
+
+def test_extra_columns_named_unless_ignored(asia):
+    """Issue 13: extra columns are named (with the way out), or dropped with ignore_extra=True."""
+    df = pl.sample(asia, 500, rng=0)
+    extra = df.assign(row_id=np.arange(500), weight=1.0)
+    with pytest.raises(pl.VariableNotFoundError,
+                       match=r"\['row_id', 'weight'\] that are not variables .*ignore_extra=True"):
+        pl.fit(asia, extra)
+    fitted = pl.fit(asia, extra, ignore_extra=True)
+    for v in asia.variables:
+        np.testing.assert_allclose(fitted.cpd(v).table, pl.fit(asia, df).cpd(v).table)
+
+
+def test_states_from_data_for_an_edges_only_structure():
+    """Issue 13: a structure from edges alone takes sorted names, or a Categorical's categories."""
+    structure = pl.BayesianNetwork([("smoke", "cough")])
+    data = pd.DataFrame({"smoke": ["yes", "no", "yes", "yes"],
+                         "cough": pd.Categorical(["often", "never", "often", "never"],
+                                                 categories=["never", "sometimes", "often"])})
+    fitted = pl.fit(structure, data)
+    assert fitted.states("smoke") == ("no", "yes")
+    assert fitted.states("cough") == ("never", "sometimes", "often")
+    np.testing.assert_allclose(fitted.cpd("cough").table, [[1, 0, 0], [1 / 3, 0, 2 / 3]])
+    numbers = pl.fit(structure, pd.DataFrame({"smoke": [10, 2, 2, np.nan][:3], "cough": [0, 1, 1]}))
+    assert numbers.states("smoke") == ("2", "10") and numbers.states("cough") == ("0", "1")
+    np.testing.assert_allclose(numbers.cpd("smoke").table, [2 / 3, 1 / 3])
+    floats = pl.fit(pl.BayesianNetwork([("A", "B")]), pd.DataFrame({"A": [1.0, 3.0], "B": [0, 1]}))
+    assert floats.states("A") == ("1", "3")
+    declared = pl.BayesianNetwork([("smoke", "cough")], states={"smoke": ["no", "yes"]})
+    with pytest.raises(pl.VariableNotFoundError, match="column 'cough' has value .*5"):
+        pl.fit(pl.BayesianNetwork(cpds=[pl.TabularCPD("cough", [0.5, 0.5])]), pd.DataFrame({"cough": [5]}))
+    assert pl.fit(declared, data).states("smoke") == ("no", "yes")
 
 
 def test_em_with_a_prior_and_zero_iterations(asia):
@@ -248,9 +304,11 @@ def test_em_with_a_prior_and_zero_iterations(asia):
     assert (smoothed.cpd("lung").table > 0).all()
 
 
-def test_fit_needs_a_bayesian_network(ising4):
+def test_fit_needs_a_model_and_fit_em_a_bayesian_network(ising4):
     with pytest.raises(TypeError, match="needs a BayesianNetwork"):
-        pl.fit(ising4, pd.DataFrame({v: ["0"] for v in ising4.variables}))
+        pl.fit_em(ising4, pd.DataFrame({v: ["0"] for v in ising4.variables}))
+    with pytest.raises(pl.ArgumentTypeError, match="fit needs a BayesianNetwork or a MarkovNetwork, got dict"):
+        pl.fit({"A": [0.5, 0.5]}, pd.DataFrame({"A": ["0"]}))
 
 
 def test_em_zero_probability_row(asia):

@@ -7,6 +7,8 @@ index per row and calls ``np.bincount`` once.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -26,7 +28,7 @@ PRIORS = ("dirichlet", "bdeu")
 class Family:
     """One CPD's scope as column indices, with the strides that make a flat cell index."""
 
-    def __init__(self, model, variable, column):
+    def __init__(self, model: Any, variable: str, column: dict[str, int]) -> None:
         self.variable = variable
         self.parents = list(model.parents(variable))
         self.scope = [column[p] for p in self.parents] + [column[variable]]
@@ -34,7 +36,7 @@ class Family:
         self.size = math.prod(self.shape)
         self.strides = [math.prod(self.shape[i + 1:]) for i in range(len(self.shape))]
 
-    def cells(self, codes):
+    def cells(self, codes: np.ndarray) -> np.ndarray:
         """Flat cell index of every row of ``codes`` (shape (d, n), all observed)."""
         dtype = np.int16 if self.size <= 2**15 else np.int32 if self.size <= 2**31 else np.int64
         index = codes[self.scope[0]].astype(dtype)
@@ -50,11 +52,13 @@ class Family:
                 index += part
         return index
 
-    def counts(self, codes, weights=None):
+    def counts(self, codes: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        """Weighted count of every cell (flat, ``size`` entries)."""
         return np.bincount(self.cells(codes), weights=weights, minlength=self.size).astype(float)
 
 
-def families_of(model):
+def families_of(model: Any) -> list[Family]:
+    """One :class:`Family` per variable of a BayesianNetwork, in declaration order."""
     if not model.is_directed:
         raise ArgumentTypeError(
             f"parameter learning needs a BayesianNetwork (its structure), got {type(model).__name__}"
@@ -63,14 +67,17 @@ def families_of(model):
     return [Family(model, v, column) for v in model.variables]
 
 
-def count_all(families, codes, weights=None):
+def count_all(families: Sequence[Family], codes: np.ndarray,
+              weights: np.ndarray | None = None) -> list[np.ndarray]:
     """Count the cells of every family.
 
     Small families are counted together: their cell indices combine into one index over the
     product of their sizes (at most ``tuning.FIT_GROUP_CELLS``), so one ``np.bincount`` pass serves several
     families and each one's counts are a marginal of the joint counts.
     """
-    groups, current, size = [], [], 1
+    groups: list[list[int]] = []
+    current: list[int] = []
+    size = 1
     for i in sorted(range(len(families)), key=lambda i: families[i].size):
         if current and size * families[i].size > tuning.FIT_GROUP_CELLS:
             groups.append(current)
@@ -93,21 +100,23 @@ def count_all(families, codes, weights=None):
         axes = range(len(fams))
         return [joint.sum(axis=tuple(b for b in axes if b != a)).astype(float) for a in axes]
 
-    counts = [None] * len(families)
+    counts: list[Any] = [None] * len(families)
     for group, result in zip(groups, map(count, groups)):
         for i, c in zip(group, result):
             counts[i] = c
     return counts
 
 
-def check_fit_options(method, pseudo_count, prior):
+def check_fit_options(method: str, pseudo_count: Any, prior: str) -> None:
+    """Validate the options shared by ``fit`` and ``fit_em``."""
     check_option("method", method, FIT_METHODS, what="fit method")
     check_option("prior", prior, PRIORS)
     if method == "bayes" and not (isinstance(pseudo_count, (int, float)) and pseudo_count > 0):
         raise PGMError(f"pseudo_count must be a positive number for method='bayes', got {pseudo_count!r}")
 
 
-def tables_from_counts(families, counts, alpha, prior):
+def tables_from_counts(families: Sequence[Family], counts: Sequence[np.ndarray], alpha: float,
+                       prior: str) -> list[np.ndarray]:
     """Normalise count arrays into CPT tables; rows with no mass become uniform."""
     tables = []
     for fam, c in zip(families, counts):
@@ -121,7 +130,7 @@ def tables_from_counts(families, counts, alpha, prior):
     return tables
 
 
-def build_network(model, families, tables):
+def build_network(model: Any, families: Sequence[Family], tables: Sequence[np.ndarray]) -> BayesianNetwork:
     """Return a new BayesianNetwork with the structure and states of ``model`` and ``tables``."""
     cpds = [
         TabularCPD(f.variable, t, f.parents, {u: model.states(u) for u in (*f.parents, f.variable)},
@@ -131,7 +140,7 @@ def build_network(model, families, tables):
     return BayesianNetwork(cpds=cpds, variables=model.variables)
 
 
-def unique_rows(codes):
+def unique_rows(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Distinct rows of an (n, d) code array as (d, m) plus their multiplicities."""
     rows, counts = np.unique(codes, axis=0, return_counts=True)
     return np.ascontiguousarray(rows.T), counts.astype(float)

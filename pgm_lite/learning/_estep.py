@@ -7,6 +7,7 @@ both), and given the observed values each component's posterior is independent o
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -31,27 +32,100 @@ def _components(families, missing):
         hit = [j for j in fam.scope if j in parent]
         for j in hit[1:]:
             parent[find(j)] = find(hit[0])
-    groups = {}
+    groups: dict[int, list[int]] = {}
     for j in missing:
         groups.setdefault(find(j), []).append(j)
     return list(groups.values())
 
 
-def _component_joint(comp, touching, cards, rows):
-    """Unnormalised joint over ``comp`` for every row: shape (m, *cards of comp)."""
-    m = rows.shape[1]
-    joint = np.ones((m, *(cards[j] for j in comp)))
-    for fam, table in touching:
+LOG_ZERO = -1e300  # log of a zero table entry: finite, so 0 * LOG_ZERO = 0 in the one-hot product
+
+
+class _Block:
+    """One family seen from a component: where its cells sit, and its table as (observed, joint)."""
+
+    def __init__(self, fam: Any, comp: list[int], cards: list[int]) -> None:
         observed = [a for a, j in enumerate(fam.scope) if j not in comp]
         free = sorted((a for a, j in enumerate(fam.scope) if j in comp),
                       key=lambda a: comp.index(fam.scope[a]))
-        part = np.transpose(table, observed + free)[tuple(rows[fam.scope[a]] for a in observed)]
-        if not observed:
-            part = np.broadcast_to(part, (m, *part.shape))
-        present = [fam.scope[a] for a in free]
-        view = [m] + [cards[j] if j in present else 1 for j in comp]
-        joint = joint * part.reshape(view)
-    return joint
+        self.axes = observed + free
+        self.columns = [fam.scope[a] for a in observed]
+        self.size = math.prod(cards[j] for j in self.columns)
+        present = {fam.scope[a] for a in free}
+        self.view = (self.size, *(cards[j] if j in present else 1 for j in comp))
+        self.joint = (self.size, *(cards[j] for j in comp))
+        self.drop = tuple(1 + a for a, j in enumerate(comp) if j not in present)
+        # flat family cell of every (observed cell, free cell) pair, in the transposed order
+        strides = [fam.strides[a] for a in self.axes]
+        grids = np.indices([cards[fam.scope[a]] for a in self.axes]).reshape(len(strides), -1)
+        self.cells = np.tensordot(strides, grids, axes=1).astype(np.intp)
+
+    def logs(self, table: np.ndarray) -> np.ndarray:
+        """Return ``log table`` as (observed cells, joint states of the component); 0 -> LOG_ZERO."""
+        with np.errstate(divide="ignore"):
+            logs = np.log(np.transpose(table, self.axes).reshape(self.view))
+        return np.broadcast_to(np.maximum(logs, LOG_ZERO), self.joint).reshape(self.size, -1)
+
+    def codes(self, rows: np.ndarray, cards: list[int]) -> np.ndarray:
+        """Return the compact index of each row's observed cell of this family (0 if none)."""
+        index = np.zeros(rows.shape[1], dtype=np.intp)
+        for j in self.columns:
+            index *= cards[j]
+            index += rows[j]
+        return index
+
+
+class _Component:
+    """A small component of missing variables and the rows missing it, planned once.
+
+    Every touching family contributes ``log table[observed cell, component state]``; with the
+    observed cells one-hot (rows x all families' cells) the log joint of all rows is one matrix
+    product with the stacked log tables, and the expected counts are the transposed product
+    with the posteriors. The one-hot columns of every row are computed here, once; rows go in
+    chunks of at most ``tuning.EM_CHUNK_ENTRIES`` entries.
+    """
+
+    def __init__(self, comp: list[int], touching: list[tuple[int, Any]], cards: list[int],
+                 rows: np.ndarray, select: np.ndarray, counts: np.ndarray) -> None:
+        self.comp, self.touching, self.select = comp, touching, select
+        self.weight = counts[select]
+        self.blocks = [_Block(f, comp, cards) for _, f in touching]
+        self.offsets = np.cumsum([0] + [b.size for b in self.blocks])
+        sub = rows[:, select]
+        width = int(self.offsets[-1])
+        self.hot = np.stack([offset + b.codes(sub, cards) for b, offset in zip(self.blocks, self.offsets)],
+                            axis=1)  # (rows, families): the columns of the ones
+        self.shape = tuple(cards[j] for j in comp)
+        self.step = max(1, tuning.EM_CHUNK_ENTRIES // max(math.prod(self.shape), width))
+
+    def __call__(self, model: Any, tables: list[np.ndarray], expected: list[np.ndarray] | None,
+                 row_ll: np.ndarray) -> None:
+        """Add log P(observed part of each row) to ``row_ll[select]``, and the expected counts."""
+        logs = np.concatenate([b.logs(tables[i]) for (i, _), b in zip(self.touching, self.blocks)])
+        sums = np.zeros_like(logs) if expected is not None else None
+        ll = np.empty(len(self.select))
+        for start in range(0, len(self.select), self.step):
+            hot, w = self.hot[start:start + self.step], self.weight[start:start + self.step]
+            onehot = np.zeros((len(hot), logs.shape[0]))
+            np.put_along_axis(onehot, hot, 1.0, axis=1)
+            log_joint = onehot @ logs
+            top = log_joint.max(axis=1, keepdims=True)
+            if (top <= LOG_ZERO / 2).any():
+                raise _zero_row(model, f"its observed values exclude every state of "
+                                       f"{[model.variables[j] for j in self.comp]}")
+            joint = np.exp(log_joint - top)
+            total = joint.sum(axis=1, keepdims=True)
+            ll[start:start + self.step] = (top + np.log(total))[:, 0]
+            if sums is not None:
+                sums += onehot.T @ (joint * (w[:, None] / total))
+        row_ll[self.select] += ll
+        if expected is None or sums is None:
+            return
+        for (i, _), b, offset in zip(self.touching, self.blocks, self.offsets):
+            mass = sums[offset:offset + b.size].reshape(b.size, *self.shape)
+            if b.drop:
+                mass = mass.sum(axis=b.drop)
+            expected[i][b.cells] += mass.reshape(-1)
 
 
 def _zero_row(model, where):
@@ -59,24 +133,6 @@ def _zero_row(model, where):
         f"a row of the data has probability zero under the current model ({where}); "
         "start from a model without zeros (e.g. init='data')"
     )
-
-
-def _direct(model, comp, touching, tables, cards, sub, weight, expected, row_ll):
-    """Small component: enumerate its joint for every row of the pattern (in row chunks)."""
-    size = math.prod(cards[j] for j in comp)
-    step = max(1, tuning.EM_CHUNK_ENTRIES // size)
-    for start in range(0, sub.shape[1], step):
-        part, w = sub[:, start:start + step], weight[start:start + step]
-        joint = _component_joint(comp, [(f, tables[i]) for i, f in touching], cards, part)
-        p_obs = joint.sum(axis=tuple(range(1, joint.ndim)))
-        if (p_obs <= 0).any():
-            raise _zero_row(model, f"its observed values exclude every state of "
-                                   f"{[model.variables[j] for j in comp]}")
-        row_ll[start:start + step] += np.log(p_obs)
-        if expected is not None:
-            post = joint * (w / p_obs).reshape((-1,) + (1,) * len(comp))
-            for i, fam in touching:
-                _add_expected(expected[i], fam, comp, post, part, cards)
 
 
 def _by_inference(model, comp, touching, cards, sub, weight, expected):
@@ -109,7 +165,7 @@ class EStep:
     values of the families touching it, so rows with different patterns share one batch.
     """
 
-    def __init__(self, model, families, rows, counts):
+    def __init__(self, model: Any, families: list[Any], rows: np.ndarray, counts: np.ndarray) -> None:
         self.families, self.rows, self.counts = families, rows, counts
         self.cards = [len(model.states(v)) for v in model.variables]
         observed = rows >= 0
@@ -119,8 +175,10 @@ class EStep:
             ok = np.flatnonzero(observed[fam.scope].all(axis=0))
             cells = fam.cells(rows[:, ok])
             self.observed_cells.append((ok, cells))
-            self.observed_counts.append(np.bincount(cells, weights=counts[ok], minlength=fam.size))
-        small, self.large = {}, []  # component -> row-index arrays; (component, rows) to infer
+            self.observed_counts.append(  # float even when no row has the family complete
+                np.bincount(cells, weights=counts[ok], minlength=fam.size).astype(float))
+        small: dict[tuple[int, ...], list[np.ndarray]] = {}
+        self.large: list[Any] = []  # component -> row-index arrays; (component, rows) to infer
         masks, inverse = np.unique(~observed, axis=1, return_inverse=True)
         inverse = inverse.reshape(-1)
         for p in range(masks.shape[1]):
@@ -133,13 +191,13 @@ class EStep:
                     small.setdefault(tuple(comp), []).append(select)
                 else:
                     self.large.append((comp, self._touching(comp), select))
-        self.small = [(list(comp), self._touching(comp), np.concatenate(parts))
-                      for comp, parts in small.items()]
+        self.small = [_Component(list(comp), self._touching(list(comp)), self.cards, rows,
+                                 np.concatenate(parts), counts) for comp, parts in small.items()]
 
     def _touching(self, comp):
         return [(i, f) for i, f in enumerate(self.families) if any(j in comp for j in f.scope)]
 
-    def __call__(self, model, need_counts=True):
+    def __call__(self, model: Any, need_counts: bool = True) -> tuple[float, list[np.ndarray] | None]:
         """Return (observed-data log-likelihood, expected counts per family or None)."""
         tables = [model.cpd(f.variable).table for f in self.families]
         expected = [c.copy() for c in self.observed_counts] if need_counts else None
@@ -149,11 +207,8 @@ class EStep:
                 row_ll[ok] += np.log(table.reshape(-1)[cells])
         if not np.isfinite(row_ll).all():
             raise _zero_row(model, "some observed values have probability 0 given their observed parents")
-        for comp, touching, select in self.small:
-            ll = np.zeros(len(select))
-            _direct(model, comp, touching, tables, self.cards, self.rows[:, select],
-                    self.counts[select], expected, ll)
-            row_ll[select] += ll
+        for component in self.small:
+            component(model, tables, expected, row_ll)
         for comp, touching, select in self.large:  # P(observed) of the whole row replaces the sum
             whole = _by_inference(model, comp, touching, self.cards, self.rows[:, select],
                                   self.counts[select], expected)
