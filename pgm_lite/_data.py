@@ -23,8 +23,9 @@ def encode_table(model, data, *, variables=None, allow_missing=False):
     model : BayesianNetwork or MarkovNetwork
         Supplies the state names.
     data : pandas.DataFrame or array_like
-        A DataFrame with one column per variable (state names, or integer codes; extra or missing
-        columns are errors), or an integer array whose columns follow ``variables``.
+        A DataFrame with one column per variable (state names; a numeric column is read by the
+        string form of its numbers when every number spells a state name — ``1`` is state
+        ``"1"`` — and otherwise as integer codes ``0..k-1``; extra or missing columns are errors), or an integer array whose columns follow ``variables``.
     variables : sequence of str, optional
         Which variables (and column order) to encode; default ``model.variables``.
     allow_missing : bool, optional
@@ -118,6 +119,10 @@ def _encode_column(variable, names, column, allow_missing):
         values = column.to_numpy()
         present = values[~missing]
         codes = np.full(len(values), -1, dtype=np.int64)
+        named = _numbers_as_names(names, present)
+        if named is not None:  # every number spells a state name: read it as that name
+            codes[~missing] = named
+            return codes
         as_int = present.astype(np.int64)
         if not np.array_equal(as_int, present) or (as_int < 0).any() or (as_int >= len(names)).any():
             bad = present[(as_int != present) | (as_int < 0) | (as_int >= len(names))][0]
@@ -135,6 +140,24 @@ def _encode_column(variable, names, column, allow_missing):
             f"column {variable!r} has unknown state {bad!r}; choose from {list(names)}"
         )
     return codes
+
+
+def _numbers_as_names(names, present):
+    """Codes of numbers read by their string form (``1`` and ``1.0`` spell ``"1"``), or None.
+
+    Returns None unless every distinct value spells a state name, in which case numeric columns
+    fall back to being read as state codes ``0..k-1``.
+    """
+    lookup = {name: j for j, name in enumerate(names)}
+    distinct, inverse = np.unique(present, return_inverse=True)
+    found = []
+    for value in distinct.tolist():
+        text = str(int(value)) if float(value).is_integer() else str(value)
+        j = lookup.get(text, lookup.get(str(value)))
+        if j is None:
+            return None
+        found.append(j)
+    return np.asarray(found, dtype=np.int64)[inverse.reshape(-1)] if found else np.empty(0, np.int64)
 
 
 def encode_columns(model, data, *, allow_missing=False, allow_empty=False):

@@ -171,3 +171,19 @@ def test_cli_rejects_a_negative_seed_in_one_line(capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert err == ["pgm-lite sample: error: rng must be None, a non-negative int seed, a SeedSequence "
                    "or a numpy Generator; got -1"]
+
+
+def test_numbers_are_read_by_the_names_they_spell(tmp_path):
+    import pandas as pd
+
+    bn = pl.BayesianNetwork(cpds=[pl.TabularCPD("A", [0.9, 0.1], states={"A": ["1", "0"]})])
+    path = tmp_path / "a.csv"
+    pl.sample(bn, 4000, rng=0).to_csv(path, index=False)
+    back = pd.read_csv(path)
+    assert back["A"].dtype.kind == "i"
+    table = pl.fit(bn, back).cpd("A").table
+    assert table[0] == pytest.approx(0.9, abs=0.02)  # not inverted
+    assert float(bn.log_probability(pd.DataFrame({"A": [1]}))[0]) == pytest.approx(np.log(0.9))
+    # numbers that spell no state name are still state codes 0..k-1
+    codes = pl.BayesianNetwork(cpds=[pl.TabularCPD("B", [0.25, 0.75], states={"B": ["lo", "hi"]})])
+    assert float(codes.log_probability(pd.DataFrame({"B": [1]}))[0]) == pytest.approx(np.log(0.75))
