@@ -1,14 +1,16 @@
-"""Benchmark: reading large BIF files, pgm_lite vs pgmpy vs pyAgrum, side by side in one run.
+"""Benchmark: reading large BIF, Hugin NET and GeNIe XDSL files, pgm_lite vs pgmpy vs pyAgrum, in one run.
 
-Each library reads the same uncompressed ``.bif`` file (munin: 1,041 variables, 1.1 MB; barley:
-48 variables with tables of up to ~200,000 entries, 1.9 MB), decompressed from tests/data into a
-temporary directory first so that no reader pays for gzip:
+Each library reads the same uncompressed file, written into a temporary directory first so that
+no reader pays for gzip. BIF: the bnlearn files (munin: 1,041 variables, 1.1 MB; barley: 48
+variables with tables of up to ~200,000 entries, 1.9 MB). NET and XDSL: the files ``pl.write``
+makes of munin.
 
-- pgm_lite: ``pl.read_bif(path)``;
-- pgmpy: ``BIFReader(path).get_model()``;
-- pyAgrum (when installed): ``pyagrum.loadBN(path)``.
+- pgm_lite: ``pl.read_bif`` / ``pl.read_net`` / ``pl.read_xdsl``;
+- pgmpy: ``BIFReader`` / ``NETReader`` / ``XDSLReader(path).get_model()`` (the NET and XDSL
+  readers run in a child process, stopped after ``--pgmpy-limit`` seconds);
+- pyAgrum (when installed): ``pyagrum.loadBN(path)`` for every format.
 
-The table shows the best of ``--repeat`` runs (pgmpy: ``--pgmpy-repeat``, default 2, since it is
+The tables show the best of ``--repeat`` runs (pgmpy: ``--pgmpy-repeat``, default 2, since it is
 slow) and pgm_lite's speed-up. Results go to stdout and benchmarks/results/io.md.
 
 Run from the repository root::
@@ -21,6 +23,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import platform
+import subprocess
 import sys
 import tempfile
 import warnings
@@ -55,13 +58,76 @@ def readers(args):
     return out
 
 
+_CHILD = """
+import sys, time, warnings
+warnings.filterwarnings("ignore")
+from pgmpy import readwrite
+reader = getattr(readwrite, sys.argv[1])
+best = float("inf")
+for _ in range(int(sys.argv[3])):
+    start = time.perf_counter()
+    reader(sys.argv[2]).get_model()
+    best = min(best, time.perf_counter() - start)
+print(best)
+"""
+
+
+def pgmpy_exchange_time(reader, path, repeat, limit):
+    """Best time of pgmpy's ``reader`` in a child process; None if it did not finish within ``limit`` s."""
+    try:
+        done = subprocess.run([sys.executable, "-c", _CHILD, reader, str(path), str(repeat)],
+                              capture_output=True, text=True, timeout=limit)
+    except subprocess.TimeoutExpired:
+        return None
+    if done.returncode != 0:
+        print(f"pgmpy {reader} failed: {done.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
+        return float("nan")
+    return float(done.stdout.strip())
+
+
+def exchange_rows(args, tmp):
+    """Time NET and XDSL reading of ``args.exchange`` networks; return the markdown table lines."""
+    ours = {"net": pl.read_net, "xdsl": pl.read_xdsl}
+    pgmpy_reader = {"net": "NETReader", "xdsl": "XDSLReader"}
+    try:
+        import pyagrum
+    except ImportError:
+        pyagrum = None
+    header = ["network", "format", "file size", "pgm_lite (s)", "pgmpy (s)", "pyAgrum (s)",
+              "times faster than pgmpy", "times faster than pyAgrum"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for name in args.exchange:
+        bn = pl.read_bif(ROOT / "tests" / "data" / f"{name}.bif.gz")
+        for fmt in ("net", "xdsl"):
+            path = Path(tmp) / f"{name}.{fmt}"
+            pl.write(bn, path)
+            mine, _ = best_time(lambda fmt=fmt, path=path: ours[fmt](path), args.repeat)
+            theirs = pgmpy_exchange_time(pgmpy_reader[fmt], path, args.pgmpy_repeat, args.pgmpy_limit)
+            agrum = best_time(lambda path=path: pyagrum.loadBN(str(path)), args.repeat)[0] if pyagrum else None
+            print(f"{name}.{fmt} pgm_lite {mine:.3f} s, pgmpy {theirs}, pyAgrum {agrum}", file=sys.stderr)
+            pgmpy_cell = f"> {args.pgmpy_limit:g}" if theirs is None else f"{theirs:.3f}"
+            pgmpy_speed = f"> {args.pgmpy_limit / mine:.0f}x" if theirs is None else f"{theirs / mine:.1f}x"
+            cells = [name, fmt.upper(), f"{path.stat().st_size / 1e6:.2f} MB", f"{mine:.3f}", pgmpy_cell,
+                     "-" if agrum is None else f"{agrum:.3f}", pgmpy_speed,
+                     "-" if agrum is None else f"{agrum / mine:.1f}x"]
+            lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--networks", nargs="+", default=["munin", "barley"])
     parser.add_argument("--repeat", type=int, default=5, help="runs for pgm_lite and pyAgrum (best kept)")
     parser.add_argument("--pgmpy-repeat", type=int, default=2, help="runs for pgmpy (best kept)")
+    parser.add_argument("--exchange", nargs="*", default=None,
+                        help="networks timed as Hugin NET and GeNIe XDSL files (default: munin, or the "
+                             "--networks given; none: skip)")
+    parser.add_argument("--pgmpy-limit", type=float, default=600.0, metavar="S",
+                        help="seconds before pgmpy's NET/XDSL reader is stopped (reported as '> S')")
     parser.add_argument("--output", default=str(ROOT / "benchmarks" / "results" / "io.md"))
     args = parser.parse_args(argv)
+    if args.exchange is None:
+        args.exchange = ["munin"] if args.networks == parser.get_default("networks") else args.networks
 
     libs = readers(args)
     rows = []
@@ -78,6 +144,7 @@ def main(argv=None):
                 print(f"{name:8s} {lib:9s} {seconds:8.3f} s", file=sys.stderr)
             size = path.stat().st_size / 1e6
             rows.append((name, len(ours.variables), sum(c.table.size for c in ours.cpds()), size, times))
+        exchange = exchange_rows(args, tmp) if args.exchange else []
 
     header = ["network", "variables", "table entries", "BIF size", *(f"{lib} (s)" for lib in libs)]
     header += [f"speed-up vs {lib}" for lib in libs if lib != "pgm_lite"]
@@ -102,6 +169,10 @@ def main(argv=None):
         "",
         *lines,
         "",
+        *(["### Reading Hugin NET and GeNIe XDSL files", "",
+           "Same runs, on the `.net` and `.xdsl` files `pl.write` makes of each network: `pl.read_net` / "
+           "`pl.read_xdsl` vs pgmpy `NETReader` / `XDSLReader(path).get_model()` (in a child process, stopped "
+           f"after {args.pgmpy_limit:g} s) vs pyAgrum `loadBN(path)`.", "", *exchange, ""] if exchange else []),
         f"Command: `{' '.join([COMMAND, *(argv if argv is not None else sys.argv[1:])])}`",
         "",
     ])

@@ -15,7 +15,7 @@ __all__ = ["example", "list_examples"]
 _PACKAGED = ("asia", "cancer", "earthquake", "sachs", "survey", "alarm", "child", "insurance")
 
 
-def _student():
+def _student() -> BayesianNetwork:
     """Build Koller & Friedman's student network (Figure 3.4) with the textbook tables."""
     states = {
         "Difficulty": ["d0", "d1"],
@@ -38,7 +38,7 @@ def _student():
     return BayesianNetwork(cpds=cpds, variables=list(states), states=states)
 
 
-def _sprinkler():
+def _sprinkler() -> BayesianNetwork:
     """Build the cloudy / sprinkler / rain / wet-grass network (Murphy; Russell & Norvig)."""
     tf = ["F", "T"]
     states = {v: tf for v in ("Cloudy", "Sprinkler", "Rain", "WetGrass")}
@@ -54,7 +54,7 @@ def _sprinkler():
 _IN_CODE = {"student": _student, "sprinkler": _sprinkler}
 
 
-def list_examples():
+def list_examples() -> list[str]:
     """Return the names accepted by :func:`example`.
 
     Examples
@@ -66,14 +66,14 @@ def list_examples():
 
 
 @functools.cache
-def _load(name):
+def _load(name: str) -> BayesianNetwork:
     if name in _IN_CODE:
         return _IN_CODE[name]()
     with (resources.files("pgm_lite") / "data" / f"{name}.bif.gz").open("rb") as handle:
         return read_bif(handle)
 
 
-def example(name):
+def example(name: str) -> BayesianNetwork:
     """Return a fresh copy of a classic example network.
 
     Parameters

@@ -186,9 +186,14 @@ def test_write_rejects_what_bif_cannot_say(ising4):
         pl.write_bif(bad, io.StringIO())
 
 
-def test_unknown_extension_lists_the_supported_ones():
-    with pytest.raises(pl.ParseError, match=r"cannot tell the format of 'net\.txt'.*'\.bif'"):
-        pl.read("net.txt")
+def test_unknown_extension_and_content_lists_the_supported_ones(tmp_path):
+    path = tmp_path / "net.txt"
+    path.write_text("?? not a network\n")
+    with pytest.raises(pl.ParseError, match=r"cannot tell the format of '.*net\.txt' from its extension or "
+                                            r"its content; supported: \['\.bif'"):
+        pl.read(path)
+    with pytest.raises(pl.MissingFileError, match="No such file"):
+        pl.read(tmp_path / "other.txt")
 
 
 # -- located errors ------------------------------------------------------------------------------
@@ -227,7 +232,7 @@ ERRORS = [
     ("bad cardinality", GOOD.replace("[ 2 ]", "[ two ]", 1), r"^t\.bif:1:30: found 'two', expected the number of states"),
     ("duplicate state", GOOD.replace("{ yes, no }", "{ yes, yes }", 1), r"^t\.bif:1:41: found state 'yes' of 'A' a second time"),
     ("stray word", "hello " + GOOD, r"^t\.bif:1:1: found 'hello', expected 'network', 'variable' or 'probability'"),
-    ("unterminated string", GOOD.replace("variable B", 'variable "B'), r"^t\.bif:2:10: found '\"', expected a variable name"),
+    ("unterminated string", GOOD.replace("variable B", 'variable "B'), r"^t\.bif:2:10: found an unterminated string, expected a variable name"),
     ("no variables", "network x { }", r"^t\.bif:1:\d+: found end of file, expected at least one 'variable' block"),
     ("row key arity", GOOD.replace("(no)", "(no, yes)"), r"^t\.bif:6:3: found 2 parent states \['no', 'yes'\], expected 1"),
     ("unclosed row key", GOOD.replace("(no)", "(no"), r"^t\.bif:6:7: found '0\.2', expected ',' or '\)'"),

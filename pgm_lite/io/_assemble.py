@@ -2,20 +2,64 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
 import networkx as nx
 import numpy as np
 
 from .._validate import format_choices
 from ..bayesian_network import BayesianNetwork
 from ..cpd import TabularCPD
+from ..exceptions import ArgumentTypeError, ParseError
+from ..markov_network import MarkovNetwork
 
-__all__ = ["ATOL", "assemble_network", "check_structure", "check_rows", "describe", "make_cpd"]
+__all__ = ["ATOL", "assemble_network", "check_structure", "check_rows", "describe", "make_cpd",
+           "require_bayesian", "require_model"]
 
-#: Rows of bnlearn files sum to one only within ~3e-7, so tables are checked with this tolerance.
-ATOL = 1e-6
+#: The one tolerance rule of every reader: a table row may sum to one within ``ATOL`` (numbers
+#: are kept as written; inference normalises rows). 0.01 is pgmpy's ``check_model`` tolerance, so
+#: what pgmpy and pyAgrum load is read (aGrUM's Water.bif has rows 0.333333 x 3, insurance a row
+#: summing to 1.000035); a table transposed by mistake (rows summing to 0.5 or 2) is still caught.
+#: Every reader takes ``atol=`` to be stricter.
+ATOL = 1e-2
+
+Where = Any
+ErrorAt = Callable[[Any, str], ParseError]
 
 
-def check_structure(variables, blocks, error, block="table"):
+def require_bayesian(model: object, fmt: str, writer: str) -> BayesianNetwork:
+    """Return ``model`` if it is a fully specified BayesianNetwork, else refuse it clearly.
+
+    Examples
+    --------
+    >>> require_bayesian(pl.MarkovNetwork([("A", "B")]), "Hugin NET", "write_net")
+    Traceback (most recent call last):
+    ...
+    pgm_lite.exceptions.ArgumentTypeError: write_net needs a BayesianNetwork, got MarkovNetwork; Hugin NET cannot express Markov networks, use write_uai or write_fg
+    """
+    if not isinstance(model, BayesianNetwork):
+        raise ArgumentTypeError(
+            f"{writer} needs a BayesianNetwork, got {type(model).__name__}; "
+            f"{fmt} cannot express Markov networks, use write_uai or write_fg"
+        )
+    model.check()
+    return model
+
+
+def require_model(model: object, writer: str) -> BayesianNetwork | MarkovNetwork:
+    """Return ``model`` if it is a (fully specified) Bayesian or Markov network, else refuse it."""
+    if isinstance(model, BayesianNetwork):
+        model.check()
+        return model
+    if isinstance(model, MarkovNetwork):
+        return model
+    raise ArgumentTypeError(f"{writer} needs a BayesianNetwork or MarkovNetwork, got {type(model).__name__}")
+
+
+def check_structure(variables: Mapping[str, tuple[Sequence[str], Where]],
+                    blocks: Mapping[str, tuple[Sequence[str], Sequence[Where], Where, Any]],
+                    error: ErrorAt, block: str = "table") -> None:
     """Check that tables and declarations match and the graph is acyclic.
 
     Parameters
@@ -52,14 +96,17 @@ def check_structure(variables, blocks, error, block="table"):
                     f"found the cycle {' -> '.join(map(str, cycle + cycle[:1]))}, expected an acyclic graph")
 
 
-def assemble_network(variables, blocks, error, *, block="table", atol=ATOL):
+def assemble_network(variables: Mapping[str, tuple[Sequence[str], Where]],
+                     blocks: Mapping[str, tuple[Sequence[str], Sequence[Where], Where, Sequence[float]]],
+                     error: ErrorAt, *, block: str = "table", atol: float = ATOL,
+                     positions: Mapping[str, tuple[float, float]] | None = None) -> BayesianNetwork:
     """Build a BayesianNetwork from flat tables after :func:`check_structure` and row checks.
 
     ``blocks`` maps each child to ``(parents, parent wheres, where, flat table)``, the table's
-    entries in C order over ``(*parents, child)``.
+    entries in C order over ``(*parents, child)``; ``positions`` are stored on the network.
     """
     check_structure(variables, blocks, error, block)
-    states = {v: s for v, (s, _) in variables.items()}
+    states = {v: tuple(s) for v, (s, _) in variables.items()}
     cpds = []
     for child in variables:
         parents, _, at, flat = blocks[child]
@@ -70,17 +117,27 @@ def assemble_network(variables, blocks, error, *, block="table", atol=ATOL):
             raise error(at, f"found {len(flat)} probabilities in the {block} of {child!r}, expected "
                             f"{expected} ({k} states x {expected // k} parent configurations)")
         table = np.asarray(flat, dtype=float).reshape(*cards, k)
-        check_rows(child, parents, states, table, lambda row, at=at: at, error, atol=atol)
+        check_rows(child, parents, states, table, _constant(at), error, atol=atol)
         cpds.append(make_cpd(child, parents, states, table, atol))
-    return BayesianNetwork(cpds=cpds, variables=list(variables), states=states)
+    bn = BayesianNetwork(cpds=cpds, variables=list(variables), states=states)
+    if positions:
+        bn.set_positions(positions)
+    return bn
 
 
-def make_cpd(child, parents, states, table, atol=ATOL):
+def _constant(where: Where) -> Callable[[int], Where]:
+    """Return a function that locates every row of a table at ``where``."""
+    return lambda row: where
+
+
+def make_cpd(child: str, parents: Sequence[str], states: Mapping[str, Sequence[str]],
+             table: np.ndarray, atol: float = ATOL) -> TabularCPD:
     """Return the TabularCPD of checked parts."""
-    return TabularCPD(child, table, parents, {v: states[v] for v in (*parents, child)}, atol=atol)
+    return TabularCPD(child, table, list(parents), {v: tuple(states[v]) for v in (*parents, child)}, atol=atol)
 
 
-def check_rows(child, parents, states, table, where_of_row, error, *, atol=ATOL):
+def check_rows(child: str, parents: Sequence[str], states: Mapping[str, Sequence[str]], table: np.ndarray,
+               where_of_row: Callable[[int], Where], error: ErrorAt, *, atol: float = ATOL) -> None:
     """Raise ``error`` at the first row with negative entries or not summing to one within atol."""
     flat = table.reshape(-1, table.shape[-1])
     sums = flat.sum(axis=1)
@@ -92,7 +149,7 @@ def check_rows(child, parents, states, table, where_of_row, error, *, atol=ATOL)
                                      f"{float(sums[r])!r}, expected non-negative numbers summing to 1")
 
 
-def describe(parents, states, code):
+def describe(parents: Sequence[str], states: Mapping[str, Sequence[str]], code: int) -> str:
     """Return ``"A=a1, B=b0"`` for row ``code`` of a table over ``parents``."""
     codes = np.unravel_index(code, [len(states[p]) for p in parents])
     return ", ".join(f"{p}={states[p][int(c)]}" for p, c in zip(parents, codes))

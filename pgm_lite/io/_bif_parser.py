@@ -8,16 +8,16 @@ written. Token positions are computed only when an error has to be reported.
 
 from __future__ import annotations
 
-import itertools
 import math
 import re
+from typing import Any
 
 import numpy as np
 
 from ..bayesian_network import BayesianNetwork
-from ..exceptions import ParseError
-from ._assemble import check_rows, check_structure, describe, make_cpd
-from ._source import locate
+from ..cpd import TabularCPD
+from ._assemble import ATOL, check_rows, check_structure, describe, make_cpd
+from ._lexer import Lexer
 
 __all__ = ["BifParser"]
 
@@ -28,55 +28,36 @@ _MAX_ENTRIES = 2**27
 _BAD_KEY = _PUNCT | {'"'}
 
 
-def _blank(match):
+def _blank(match: re.Match[str]) -> str:
     text = match.group()
     return text if text[0] == '"' else re.sub(r"[^\n]", " ", text)
 
 
-class BifParser:
-    """Recursive-descent parser over a list of token strings."""
+class BifParser(Lexer):
+    """Recursive-descent parser over a list of token strings (errors and primitives from Lexer)."""
 
-    def __init__(self, text, name):
+    def __init__(self, text: str, name: str, atol: float = ATOL) -> None:  # noqa: D107
+        # BIF has its own tokens and comments, so Lexer.__init__ is not used
+        self.atol = atol
         if "/" in text:
             text = _COMMENT.sub(_blank, text)
         self.text, self.name = text, name
+        self.token = _TOKEN
+        self.punctuation = _BAD_KEY
         self.toks = _TOKEN.findall(text)
         self.quoted = '"' in text
         self.n = len(self.toks)
         self.i = 0
 
-    # -- errors -----------------------------------------------------------------------------
-    def error(self, index, message):
-        if index >= self.n:
-            offset = len(self.text.rstrip())
-        else:
-            offset = next(itertools.islice(_TOKEN.finditer(self.text), index, None)).start()
-        line, column = locate(self.text, offset)
-        return ParseError(message, file=self.name, line=line, column=column)
-
-    def found(self, index):
-        return "end of file" if index >= self.n else repr(self.toks[index])
-
-    def expected(self, index, what):
-        return self.error(index, f"found {self.found(index)}, expected {what}")
-
     # -- primitives -------------------------------------------------------------------------
-    def peek(self):
-        return self.toks[self.i] if self.i < self.n else None
-
-    def take(self, token):
-        if self.peek() != token:
-            raise self.expected(self.i, repr(token))
-        self.i += 1
-
-    def name_token(self, what):
+    def name_token(self, what: str) -> str:
         tok = self.peek()
         if tok is None or tok in _PUNCT or tok == '"':
             raise self.expected(self.i, what)
         self.i += 1
         return tok[1:-1] if tok[0] == '"' else tok
 
-    def skip_property(self):
+    def skip_property(self) -> None:
         # property <anything> ;
         self.i += 1
         while True:
@@ -88,7 +69,7 @@ class BifParser:
                 raise self.expected(self.i, "';' ending the property")
             self.i += 1
 
-    def numbers(self, what):
+    def numbers(self, what: str) -> list[float]:
         """Parse ``p1, p2, ... ;`` and return the list of floats (fast path for clean rows)."""
         start, toks = self.i, self.toks
         try:
@@ -106,7 +87,7 @@ class BifParser:
                 return values
         return self._numbers_slow(what)
 
-    def _numbers_slow(self, what):
+    def _numbers_slow(self, what: str) -> list[float]:
         values = []
         while True:
             tok = self.peek()
@@ -127,11 +108,11 @@ class BifParser:
                 raise self.expected(self.i, "',' or ';'")
 
     # -- declarations -----------------------------------------------------------------------
-    def parse(self):
+    def parse(self) -> BayesianNetwork:
         if self.n == 0:
             raise self.error(0, "found an empty file, expected a BIF network")
-        self.variables = {}  # name -> (states, token index of the name)
-        self.blocks = {}  # child -> (parents, entries, token index of the child, index of '}')
+        self.variables: dict[str, Any] = {}  # name -> (states, token index of the name)
+        self.blocks: dict[str, Any] = {}  # child -> (parents, entries, token index of the child, index of '}')
         while self.i < self.n:
             tok = self.toks[self.i]
             if tok == "network":
@@ -146,7 +127,7 @@ class BifParser:
             raise self.error(self.n, "found end of file, expected at least one 'variable' block")
         return self.build()
 
-    def network(self):
+    def network(self) -> None:
         self.i += 1
         while self.peek() not in ("{", None):
             self.name_token("the network name")
@@ -155,7 +136,7 @@ class BifParser:
             self.skip_property()
         self.take("}")
 
-    def variable(self):
+    def variable(self) -> None:
         self.i += 1
         at = self.i
         name = self.name_token("a variable name")
@@ -177,7 +158,7 @@ class BifParser:
         self.i += 1
         self.variables[name] = (states, at)
 
-    def variable_type(self, name):
+    def variable_type(self, name: str) -> tuple[str, ...]:
         self.i += 1
         self.take("discrete")
         self.take("[")
@@ -189,7 +170,8 @@ class BifParser:
         self.i += 1
         self.take("]")
         self.take("{")
-        states, positions = [], {}
+        states: list[str] = []
+        positions: dict[str, int] = {}
         while self.peek() != "}":
             if states and self.peek() == ",":
                 self.i += 1
@@ -205,7 +187,7 @@ class BifParser:
         self.take(";")
         return tuple(states)
 
-    def probability(self):
+    def probability(self) -> None:
         self.i += 1
         self.take("(")
         at = self.i
@@ -224,7 +206,7 @@ class BifParser:
         if child in self.blocks:
             raise self.error(at, f"found a second probability block for {child!r}, expected one per variable")
         self.take("{")
-        entries = []  # (kind, key, values, token index); ("block", codes, rows, token indices)
+        entries: list[Any] = []  # (kind, key, values, token index); ("block", codes, rows, token indices)
         if parents:
             self._block(child, parents, entries)
         while True:
@@ -238,13 +220,13 @@ class BifParser:
                     close = self.toks.index(")", self.i)
                 except ValueError:
                     close = self.n
-                key = self.toks[self.i:close:2]
+                words = self.toks[self.i:close:2]
                 seps = self.toks[self.i + 1:close:2]
-                if close == self.n or seps.count(",") != len(seps) or not _BAD_KEY.isdisjoint(key):
+                if close == self.n or seps.count(",") != len(seps) or not _BAD_KEY.isdisjoint(words):
                     self._row_key_slow()
                 else:
                     self.i = close + 1
-                key = tuple(k[1:-1] if k[0] == '"' else k for k in key)
+                key = tuple(k[1:-1] if k[0] == '"' else k for k in words)
                 entries.append(("row", key, self.numbers(f"of {child!r}"), spot))
             elif tok in ("table", "default"):
                 self.i += 1
@@ -256,15 +238,16 @@ class BifParser:
         self.blocks[child] = (parents, parent_at, at, (entries, self.i))
         self.i += 1
 
-    def _block(self, child, parents, entries):
+    def _block(self, child: str, parents: list[str], entries: list[Any]) -> None:
         """Vectorised path for a block made only of well-formed rows of already declared variables.
 
         Every row then has the same number of tokens, so each column (a parent's state, a
         probability, a separator) is one strided slice of the token list.
         """
-        declared = [self.variables.get(v) for v in (*parents, child)]
-        if None in declared:
+        found = [self.variables.get(v) for v in (*parents, child)]
+        if None in found:
             return
+        declared: list[Any] = found
         toks, i = self.toks, self.i
         try:
             end = toks.index("}", i)
@@ -300,7 +283,7 @@ class BifParser:
         entries.append(("block", codes, rows, i + width * np.arange(n)))
         self.i = end
 
-    def _row_key_slow(self):
+    def _row_key_slow(self) -> None:
         while True:
             self.name_token("a parent state")
             if self.peek() == ")":
@@ -311,38 +294,78 @@ class BifParser:
             self.i += 1
 
     # -- assembling the model ---------------------------------------------------------------
-    def build(self):
+    def build(self) -> BayesianNetwork:
         check_structure(self.variables, self.blocks, self.error, "probability block")
         states = {v: s for v, (s, _) in self.variables.items()}
         cpds = [self.table(v, states) for v in self.variables]
         return BayesianNetwork(cpds=cpds, variables=list(self.variables), states=states)
 
-    def table(self, child, states):
+    def table(self, child: str, states: dict[str, tuple[str, ...]]) -> TabularCPD:
         parents, _, _, (entries, close) = self.blocks[child]
         k = len(states[child])
         cards = [len(states[p]) for p in parents]
         n_rows = math.prod(cards)
-        kinds = [e[0] for e in entries]
-        n_given = kinds.count("row") + sum(len(e[1]) for e in entries if e[0] == "block")
-        if "table" not in kinds and "default" not in kinds and n_given < n_rows:
-            seen_codes = set()
-            for kind, key, _, spot in entries:
-                if kind == "block":
-                    seen_codes.update(key.tolist())
-                else:
-                    seen_codes.add(self.code(child, parents, states, key, spot))
-            missing = next(c for c in range(n_rows) if c not in seen_codes)
-            raise self.error(close, f"found '}}' before the row for parent configuration "
-                                    f"{self.config(parents, states, missing)} of {child!r}, "
-                                    f"expected {n_rows} rows")
+        self._check_enough_rows(child, parents, states, entries, close, n_rows)
         if n_rows * k > _MAX_ENTRIES:
             raise self.error(self.blocks[child][2], f"found a table of {n_rows * k} entries for {child!r}, "
                                                     f"expected at most {_MAX_ENTRIES}")
         flat = np.full((n_rows, k), np.nan)
         seen = np.zeros(n_rows, dtype=bool)
         where = np.full(n_rows, -1)
+        keys, rows, spots, default = self._collect(child, parents, states, entries, flat, seen, where)
+        if keys:
+            key_array = np.concatenate(keys)
+            spot_array = np.concatenate(spots)
+            if len(np.unique(key_array)) != len(key_array) or seen[key_array].any():
+                order = np.argsort(key_array, kind="stable")
+                dup = np.flatnonzero(np.diff(key_array[order]) == 0)
+                bad = int(order[dup[0] + 1]) if len(dup) else int(np.flatnonzero(seen[key_array])[0])
+                raise self.error(int(spot_array[bad]), f"found a second row for parent configuration "
+                                                  f"{self.config(parents, states, int(key_array[bad]))} of "
+                                                  f"{child!r}, expected each configuration once")
+            flat[key_array] = np.concatenate(rows)
+            seen[key_array] = True
+            where[key_array] = spot_array
+        if not seen.all():
+            if default is None:
+                missing = int(np.flatnonzero(~seen)[0])
+                raise self.error(close, f"found '}}' before the row for parent configuration "
+                                        f"{self.config(parents, states, missing)} of {child!r}, "
+                                        f"expected {n_rows} rows")
+            flat[~seen] = default[0]
+            where[~seen] = default[1]
+        table = flat.reshape(*cards, k)
+        check_rows(child, parents, states, table, lambda r: int(where[r]), self.error, atol=self.atol)
+        return make_cpd(child, parents, states, table, self.atol)
+
+    def _check_enough_rows(self, child: str, parents: list[str], states: dict[str, tuple[str, ...]],
+                           entries: list[Any], close: int, n_rows: int) -> None:
+        """Raise at the closing brace, naming the first missing row, if rows alone are too few."""
+        kinds = [e[0] for e in entries]
+        n_given = kinds.count("row") + sum(len(e[1]) for e in entries if e[0] == "block")
+        if "table" in kinds or "default" in kinds or n_given >= n_rows:
+            return
+        seen_codes: set[int] = set()
+        for kind, key, _, spot in entries:
+            if kind == "block":
+                seen_codes.update(key.tolist())
+            else:
+                seen_codes.add(self.code(child, parents, states, key, spot))
+        missing = next(c for c in range(n_rows) if c not in seen_codes)
+        raise self.error(close, f"found '}}' before the row for parent configuration "
+                                f"{self.config(parents, states, missing)} of {child!r}, "
+                                f"expected {n_rows} rows")
+
+    def _collect(self, child: str, parents: list[str], states: dict[str, tuple[str, ...]], entries: list[Any],
+                 flat: np.ndarray, seen: np.ndarray, where: np.ndarray) -> tuple[list[Any], list[Any], list[Any], Any]:
+        """Apply ``table`` entries and return the keyed rows (codes, rows, spots) and the default."""
+        k, n_rows = flat.shape[1], flat.shape[0]
+        cards = [len(states[p]) for p in parents]
         index = [{s: j for j, s in enumerate(states[p])} for p in parents]
-        rows, keys, spots, default = [], [], [], None
+        rows: list[Any] = []
+        keys: list[Any] = []
+        spots: list[Any] = []
+        default = None
         for kind, key, values, spot in entries:
             if kind == "block":
                 keys.append(key)
@@ -362,45 +385,19 @@ class BifParser:
             if kind == "default":
                 default = (values, spot)
                 continue
-            if len(key) != len(parents):
-                raise self.error(spot, f"found {len(key)} parent states {list(key)}, expected {len(parents)} "
-                                       f"(one per parent {parents})")
+            codes = [lookup.get(s) for lookup, s in zip(index, key)]
+            if len(key) != len(parents) or None in codes:
+                self.code(child, parents, states, key, spot)  # raises, naming the problem
             code = 0
-            for lookup, s, card in zip(index, key, cards):
-                j = lookup.get(s)
-                if j is None:
-                    code = self.code(child, parents, states, key, spot)
-                code = code * card + j
+            for j, card in zip(codes, cards):
+                code = code * card + int(j)  # type: ignore[arg-type]  # checked just above
             keys.append([code])
             rows.append([values])
             spots.append([spot])
-        if keys:
-            keys = np.concatenate(keys)
-            rows = np.concatenate(rows)
-            spots = np.concatenate(spots)
-            if len(np.unique(keys)) != len(keys) or seen[keys].any():
-                order = np.argsort(keys, kind="stable")
-                dup = np.flatnonzero(np.diff(keys[order]) == 0)
-                bad = int(order[dup[0] + 1]) if len(dup) else int(np.flatnonzero(seen[keys])[0])
-                raise self.error(int(spots[bad]), f"found a second row for parent configuration "
-                                             f"{self.config(parents, states, keys[bad])} of {child!r}, "
-                                             "expected each configuration once")
-            flat[keys] = rows
-            seen[keys] = True
-            where[keys] = spots
-        if not seen.all():
-            if default is None:
-                missing = int(np.flatnonzero(~seen)[0])
-                raise self.error(close, f"found '}}' before the row for parent configuration "
-                                        f"{self.config(parents, states, missing)} of {child!r}, "
-                                        f"expected {n_rows} rows")
-            flat[~seen] = default[0]
-            where[~seen] = default[1]
-        table = flat.reshape(*cards, k)
-        check_rows(child, parents, states, table, lambda r: int(where[r]), self.error)
-        return make_cpd(child, parents, states, table)
+        return keys, rows, spots, default
 
-    def code(self, child, parents, states, key, spot):
+    def code(self, child: str, parents: list[str], states: dict[str, tuple[str, ...]], key: Any,
+             spot: int) -> int:
         """Return the row number of the parent states ``key`` (raise on a bad row)."""
         if len(key) != len(parents):
             raise self.error(spot, f"found {len(key)} parent states {list(key)}, expected {len(parents)} "
@@ -414,5 +411,5 @@ class BifParser:
         return code
 
     @staticmethod
-    def config(parents, states, code):
+    def config(parents: list[str], states: dict[str, tuple[str, ...]], code: int) -> str:
         return describe(parents, states, code)

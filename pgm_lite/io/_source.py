@@ -3,37 +3,85 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import gzip
 import io
 import os
 import zlib
+from collections.abc import Iterator
+from typing import IO, Any
 
-from ..exceptions import ParseError
+from ..exceptions import MissingFileError, OptionError, ParseError
 
-__all__ = ["read_text", "locate", "open_text_for_writing", "source_name"]
+__all__ = ["read_text", "locate", "open_text_for_writing", "source_name", "format_of_name",
+           "EXTENSIONS", "FORMAT_NAMES", "Source"]
+
+#: A path or an open file, as every reader and writer takes.
+Source = str | os.PathLike[str] | IO[Any]
 
 _GZIP_MAGIC = b"\x1f\x8b"
 
+#: File extensions of every format (each may be followed by ``.gz``), first the one writers use.
+EXTENSIONS: dict[str, tuple[str, ...]] = {
+    "bif": (".bif",),
+    "xmlbif": (".xml", ".xmlbif", ".bifxml"),
+    "uai": (".uai",),
+    "net": (".net", ".hugin"),
+    "xdsl": (".xdsl",),
+    "dsl": (".dsl",),
+    "fg": (".fg",),
+}
 
-def source_name(path_or_file):
+#: What error messages call each format.
+FORMAT_NAMES: dict[str, str] = {
+    "bif": "BIF", "xmlbif": "XMLBIF", "uai": "UAI", "net": "Hugin NET", "xdsl": "GeNIe XDSL",
+    "dsl": "GeNIe DSL", "fg": "libDAI FG",
+}
+
+
+def format_of_name(path: str | os.PathLike[str]) -> str | None:
+    """Return the format whose extension ``path`` ends with (``.gz`` allowed), or None.
+
+    Examples
+    --------
+    >>> format_of_name("alarm.net.gz"), format_of_name("x.txt")
+    ('net', None)
+    """
+    name = os.fspath(path).lower().removesuffix(".gz")
+    for fmt, extensions in EXTENSIONS.items():
+        if name.endswith(extensions):
+            return fmt
+    return None
+
+
+def source_name(path_or_file: Source) -> str:
     """Return the name used in error messages: the path, or the file object's name."""
     if isinstance(path_or_file, (str, os.PathLike)):
         return os.fspath(path_or_file)
     return str(getattr(path_or_file, "name", "<stream>"))
 
 
-def read_text(path_or_file):
+def _read_bytes(path: str | os.PathLike[str]) -> bytes:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except FileNotFoundError as err:
+        raise MissingFileError(errno.ENOENT, os.strerror(errno.ENOENT), os.fspath(path)) from err
+
+
+def read_text(path_or_file: Source) -> tuple[str, str]:
     """Return ``(text, name)`` from a path or a file object; gzip is detected by its magic bytes.
 
     Raises
     ------
     ParseError
         On a corrupt or truncated gzip stream, or bytes that are not UTF-8 (with their position).
+    MissingFileError
+        If the path does not exist (also a FileNotFoundError).
     """
     name = source_name(path_or_file)
     if isinstance(path_or_file, (str, os.PathLike)):
-        with open(path_or_file, "rb") as handle:
-            data = handle.read()
+        data = _read_bytes(path_or_file)
     else:
         data = path_or_file.read()
         if isinstance(data, str):
@@ -60,7 +108,7 @@ def read_text(path_or_file):
     return text, name
 
 
-def is_float(token):
+def is_float(token: str) -> bool:
     """Whether ``float(token)`` succeeds (used to point at the first bad number in a table)."""
     try:
         float(token)
@@ -69,7 +117,7 @@ def is_float(token):
     return True
 
 
-def locate(text, offset):
+def locate(text: str, offset: int) -> tuple[int, int]:
     r"""Return the 1-based ``(line, column)`` of character ``offset`` in ``text``.
 
     Examples
@@ -82,29 +130,57 @@ def locate(text, offset):
     return line, column
 
 
+def check_extension(path_or_file: Source, fmt: str) -> None:
+    """Refuse to write format ``fmt`` to a path whose extension names another format.
+
+    Examples
+    --------
+    >>> check_extension("x.net", "bif")
+    Traceback (most recent call last):
+    ...
+    pgm_lite.exceptions.OptionError: cannot write BIF to 'x.net': .net is the extension of Hugin NET; use a name ending in '.bif' (or '.bif.gz'), or pl.write(model, 'x.net') to write Hugin NET
+    """
+    if not isinstance(path_or_file, (str, os.PathLike)):
+        return
+    path = os.fspath(path_or_file)
+    other = format_of_name(path)
+    if other is not None and other != fmt:
+        ext = next(e for e in EXTENSIONS[other] if path.lower().removesuffix(".gz").endswith(e))
+        own = EXTENSIONS[fmt][0]
+        raise OptionError(
+            f"cannot write {FORMAT_NAMES[fmt]} to {path!r}: {ext} is the extension of "
+            f"{FORMAT_NAMES[other]}; use a name ending in {own!r} (or {own + '.gz'!r}), "
+            f"or pl.write(model, {path!r}) to write {FORMAT_NAMES[other]}"
+        )
+
+
 @contextlib.contextmanager
-def open_text_for_writing(path_or_file):
-    """Yield a text handle: a path (gzip-compressed when it ends in ``.gz``) or a file object."""
+def open_text_for_writing(path_or_file: Source, fmt: str) -> Iterator[IO[str]]:
+    """Yield a text handle: a path (gzip-compressed when it ends in ``.gz``) or a file object.
+
+    A path whose extension belongs to another format than ``fmt`` is refused (OptionError).
+    """
+    check_extension(path_or_file, fmt)
     if isinstance(path_or_file, (str, os.PathLike)):
         path = os.fspath(path_or_file)
         if path.endswith(".gz"):
             # mtime=0 keeps the output byte-for-byte reproducible.
             with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
-                with io.TextIOWrapper(gz, encoding="utf-8", newline="\n") as handle:
-                    yield handle
+                with io.TextIOWrapper(gz, encoding="utf-8", newline="\n") as wrapped:
+                    yield wrapped
         else:
             with open(path, "w", encoding="utf-8", newline="\n") as handle:
                 yield handle
     elif isinstance(path_or_file, io.TextIOBase) or not _is_binary(path_or_file):
         yield path_or_file
     else:
-        handle = io.TextIOWrapper(path_or_file, encoding="utf-8", newline="\n")
+        binary = io.TextIOWrapper(path_or_file, encoding="utf-8", newline="\n")
         try:
-            yield handle
+            yield binary
         finally:
-            handle.flush()
-            handle.detach()
+            binary.flush()
+            binary.detach()
 
 
-def _is_binary(handle):
+def _is_binary(handle: Any) -> bool:
     return isinstance(handle, (io.RawIOBase, io.BufferedIOBase)) or "b" in getattr(handle, "mode", "")

@@ -8,17 +8,21 @@ from __future__ import annotations
 import itertools
 import re
 
+import numpy as np
+
+from .._model import GraphicalModel
 from ..bayesian_network import BayesianNetwork
 from ..exceptions import ParseError
+from ._assemble import ATOL, require_bayesian
 from ._bif_parser import BifParser
-from ._source import open_text_for_writing, read_text
+from ._source import Source, open_text_for_writing, read_text
 
 __all__ = ["read_bif", "write_bif", "parse_bif"]
 
 _PLAIN = re.compile(r'[^\s{}()\[\];,|"/]+')
 
 
-def parse_bif(text, name="<string>"):
+def parse_bif(text: str, name: str = "<string>", *, atol: float = ATOL) -> BayesianNetwork:
     """Parse BIF text (a ``str``) into a :class:`BayesianNetwork`; see :func:`read_bif`.
 
     Examples
@@ -28,10 +32,10 @@ def parse_bif(text, name="<string>"):
     >>> bn.states("rain"), bn.cpd("rain").table
     (('no', 'yes'), array([0.8, 0.2]))
     """
-    return BifParser(text, name).parse()
+    return BifParser(text, name, atol).parse()
 
 
-def read_bif(path_or_file):
+def read_bif(path_or_file: Source, *, atol: float = ATOL) -> BayesianNetwork:
     """Read a Bayesian network in BIF 0.15, the format of the bnlearn repository.
 
     The grammar covers ``network`` and ``property`` blocks, ``//`` and ``/* */`` comments,
@@ -47,13 +51,16 @@ def read_bif(path_or_file):
     path_or_file : str, os.PathLike or file object
         A ``.bif`` file, optionally gzip-compressed (detected from its content), or an open
         text or binary file.
+    atol : float, optional
+        How far a row may sum from one (default 0.01, what pgmpy accepts; numbers are kept as
+        written and inference normalises rows). Pass e.g. ``1e-9`` to be strict.
 
     Returns
     -------
     BayesianNetwork
         Variables in declaration order, state names as written, each table with axes
         ``(*parents in the order of the probability block, child)``; probabilities are float64
-        exactly as written (rows must sum to one within 1e-6, as bnlearn's do).
+        exactly as written.
 
     Raises
     ------
@@ -79,10 +86,10 @@ def read_bif(path_or_file):
     pgm_lite.exceptions.ParseError: <stream>:1:33: found [ 3 ] but 2 state names ['no', 'yes'], expected them to agree
     """
     text, name = read_text(path_or_file)
-    return BifParser(text, name).parse()
+    return BifParser(text, name, atol).parse()
 
 
-def _quote(name):
+def _quote(name: object) -> str:
     name = str(name)
     if _PLAIN.fullmatch(name) and name not in ("network", "variable", "probability", "property",
                                                "table", "default", "type", "discrete"):
@@ -92,11 +99,11 @@ def _quote(name):
     return f'"{name}"'
 
 
-def _numbers(values):
+def _numbers(values: np.ndarray) -> str:
     return ", ".join(map(repr, values.tolist()))
 
 
-def write_bif(model, path_or_file, *, network_name="unknown"):
+def write_bif(model: GraphicalModel, path_or_file: Source, *, network_name: str = "unknown") -> None:
     """Write a Bayesian network as BIF 0.15 (bnlearn style; ``.gz`` paths are compressed).
 
     Probabilities are written with ``repr``, the shortest text that reads back to the same
@@ -114,8 +121,10 @@ def write_bif(model, path_or_file, *, network_name="unknown"):
 
     Raises
     ------
-    TypeError
+    ArgumentTypeError
         If ``model`` is not a BayesianNetwork (BIF cannot express Markov networks; use UAI).
+    OptionError
+        If the path's extension belongs to another format (``x.net``: use :func:`pl.write`).
     StructureError
         If a variable has no CPD.
 
@@ -129,12 +138,7 @@ def write_bif(model, path_or_file, *, network_name="unknown"):
     >>> pl.read_bif(io.StringIO(out.getvalue())).edges == pl.example("sprinkler").edges
     True
     """
-    if not isinstance(model, BayesianNetwork):
-        raise TypeError(
-            f"write_bif needs a BayesianNetwork, got {type(model).__name__}; "
-            "BIF cannot express Markov networks, use write_uai"
-        )
-    model.check()
+    model = require_bayesian(model, "BIF", "write_bif")
     lines = [f"network {_quote(network_name)} {{", "}"]
     for v in model.variables:
         states = model.states(v)
@@ -150,5 +154,5 @@ def write_bif(model, path_or_file, *, network_name="unknown"):
         else:
             lines += [f"probability ( {_quote(v)} ) {{", f"  table {_numbers(cpd.table)};"]
         lines.append("}")
-    with open_text_for_writing(path_or_file) as handle:
+    with open_text_for_writing(path_or_file, "bif") as handle:
         handle.write("\n".join(lines) + "\n")

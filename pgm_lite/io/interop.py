@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import networkx as nx
 import numpy as np
 
+from .._model import GraphicalModel
 from ..bayesian_network import BayesianNetwork
 from ..cpd import TabularCPD
 from ..exceptions import StructureError
@@ -15,7 +18,7 @@ from ._assemble import ATOL
 __all__ = ["from_pgmpy", "to_pgmpy", "to_networkx", "from_networkx"]
 
 
-def _pgmpy():
+def _pgmpy() -> tuple[Any, Any, Any, Any]:
     """Import pgmpy's model and factor classes, or explain how to install them."""
     try:
         import pgmpy  # noqa: F401  (a missing or blocked top-level package must fail here)
@@ -36,7 +39,7 @@ def _pgmpy():
     return PgmpyBN, PgmpyMarkov, PgmpyCPD, PgmpyFactor
 
 
-def to_pgmpy(model):
+def to_pgmpy(model: GraphicalModel) -> Any:
     """Convert a model to pgmpy's ``DiscreteBayesianNetwork`` or ``DiscreteMarkovNetwork``.
 
     State names and tables are kept; pgmpy's CPD layout (child states x parent configurations,
@@ -92,7 +95,7 @@ def to_pgmpy(model):
     raise TypeError(f"to_pgmpy needs a BayesianNetwork or MarkovNetwork, got {type(model).__name__}")
 
 
-def from_pgmpy(model):
+def from_pgmpy(model: Any) -> BayesianNetwork | MarkovNetwork:
     """Convert a pgmpy discrete Bayesian network or Markov network to a pgm_lite model.
 
     Parameters
@@ -135,7 +138,7 @@ def from_pgmpy(model):
     )
 
 
-def to_networkx(model):
+def to_networkx(model: BayesianNetwork | MarkovNetwork) -> nx.Graph:
     """Return the structure as a networkx graph whose nodes carry ``states`` (a tuple of names).
 
     A :class:`BayesianNetwork` gives an ``nx.DiGraph``, a :class:`MarkovNetwork` an ``nx.Graph``;
@@ -153,7 +156,7 @@ def to_networkx(model):
     return graph
 
 
-def from_networkx(graph, *, directed=None):
+def from_networkx(graph: nx.Graph, *, directed: bool | None = None) -> BayesianNetwork | MarkovNetwork:
     """Build a structure-only model from a networkx graph (node attribute ``states``: names or a count).
 
     Parameters

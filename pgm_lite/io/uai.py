@@ -8,51 +8,28 @@ trip exactly.
 
 from __future__ import annotations
 
-import itertools
 import math
-import re
+from collections.abc import Sequence
 
 import numpy as np
 
+from .._model import GraphicalModel
 from ..bayesian_network import BayesianNetwork
 from ..exceptions import ParseError
 from ..factor import DiscreteFactor, default_state_names
 from ..markov_network import MarkovNetwork
-from ._assemble import ATOL, assemble_network
-from ._source import is_float, locate, open_text_for_writing, read_text
+from ._assemble import ATOL, assemble_network, require_model
+from ._lexer import WordTokens
+from ._source import Source, is_float, open_text_for_writing, read_text
 
-__all__ = ["read_uai", "write_uai"]
-
-_WORD = re.compile(r"\S+")
+__all__ = ["read_uai", "write_uai", "parse_uai", "read_uai_evidence"]
 
 
-class _Tokens:
-    def __init__(self, text, name):
-        self.text, self.name = text, name
-        self.toks = _WORD.findall(text)
-        self.i = 0
+class _Tokens(WordTokens):
+    def __init__(self, text: str, name: str) -> None:
+        super().__init__(text, name, r"#[^\n]*")  # pyAgrum writes "1 0   # asia" after each scope
 
-    def error(self, index, message):
-        if index >= len(self.toks):
-            offset = len(self.text.rstrip())
-        else:
-            offset = next(itertools.islice(_WORD.finditer(self.text), index, None)).start()
-        line, column = locate(self.text, offset)
-        return ParseError(message, file=self.name, line=line, column=column)
-
-    def found(self, index):
-        return "end of file" if index >= len(self.toks) else repr(self.toks[index])
-
-    def integer(self, what, low=0, high=None):
-        i = self.i
-        tok = self.toks[i] if i < len(self.toks) else ""
-        if not (tok.isascii() and tok.isdigit()) or int(tok) < low or (high is not None and int(tok) > high):
-            bound = f"{low}..{high}" if high is not None else f">= {low}"
-            raise self.error(i, f"found {self.found(i)}, expected {what} (an integer {bound})")
-        self.i += 1
-        return int(tok)
-
-    def floats(self, count, what):
+    def numbers(self, count: int, what: str) -> list[float]:
         start, end = self.i, self.i + count
         chunk = self.toks[start:end]
         try:
@@ -66,7 +43,8 @@ class _Tokens:
         return values
 
 
-def read_uai(path_or_file, *, variables=None, atol=ATOL):
+def read_uai(path_or_file: Source, *, variables: Sequence[str] | None = None,
+             atol: float = ATOL) -> BayesianNetwork | MarkovNetwork:
     """Read a network in the UAI competition format.
 
     Parameters
@@ -76,14 +54,16 @@ def read_uai(path_or_file, *, variables=None, atol=ATOL):
     variables : sequence of str, optional
         Names for the variables in file order (default ``X0, X1, ...``); UAI stores none.
     atol : float, optional
-        Tolerance for rows of ``BAYES`` tables summing to one.
+        How far a row of a ``BAYES`` table may sum from one (default 0.01, as every reader).
 
     Returns
     -------
     BayesianNetwork or MarkovNetwork
         ``BAYES`` files give a Bayesian network (the last variable of each function's scope is
         the child, the others its parents in order); ``MARKOV`` files a Markov network with one
-        factor per function. States are named ``"0".."k-1"``.
+        factor per function; a function with no variables (a constant, as in the competition's
+        ``sat-grid`` instances) becomes a factor over ``()`` that multiplies Z. States are
+        named ``"0".."k-1"``.
 
     Raises
     ------
@@ -98,8 +78,31 @@ def read_uai(path_or_file, *, variables=None, atol=ATOL):
     ...                  variables=["rain", "wet"])
     >>> bn.parents("wet"), bn.cpd("wet").table.tolist()
     (['rain'], [[0.9, 0.1], [0.2, 0.8]])
+    >>> mn = pl.read_uai(io.StringIO("MARKOV 1 2 2  1 0  0   2 0.5 0.5  1 3.0"))
+    >>> [(f.variables, f.values.tolist()) for f in mn.factors()]
+    [(('X0',), [0.5, 0.5]), ((), 3.0)]
     """
     text, name = read_text(path_or_file)
+    return parse_uai(text, name, variables=variables, atol=atol)
+
+
+def _markov(t: _Tokens, names: list[str], cards: list[int], states: dict[str, tuple[str, ...]],
+            scopes: list[tuple[list[int], int]], tables: list[tuple[list[float], int]]) -> MarkovNetwork:
+    """Build the Markov network of a ``MARKOV`` file (a scope of no variables is a constant factor)."""
+    factors = []
+    for f, ((scope, _), (values, at)) in enumerate(zip(scopes, tables)):
+        array = np.array(values).reshape([cards[v] for v in scope])
+        if not np.all(np.isfinite(array)) or array.min() < 0:
+            raise t.error(at, f"found a negative or non-finite entry in function {f}, "
+                              "expected non-negative potentials")
+        factors.append(DiscreteFactor.from_validated(tuple(names[v] for v in scope), array,
+                                                  {names[v]: states[names[v]] for v in scope}))
+    return MarkovNetwork(factors=factors, variables=names, states=states)
+
+
+def parse_uai(text: str, name: str = "<string>", *, variables: Sequence[str] | None = None,
+              atol: float = ATOL) -> BayesianNetwork | MarkovNetwork:
+    """Parse UAI text (a ``str``); see :func:`read_uai`."""
     t = _Tokens(text, name)
     if not t.toks:
         raise t.error(0, "found an empty file, expected 'BAYES' or 'MARKOV'")
@@ -117,16 +120,16 @@ def read_uai(path_or_file, *, variables=None, atol=ATOL):
                              file=name)
     cards = [t.integer(f"the cardinality of variable {i}", 1) for i in range(n)]
     m = t.integer("the number of functions")
-    scopes = []
+    scopes: list[tuple[list[int], int]] = []
     for f in range(m):
         at = t.i
-        size = t.integer(f"the scope size of function {f}", 1, n)
+        size = t.integer(f"the scope size of function {f}", 1 if kind == "BAYES" else 0, n)
         scope = [t.integer(f"a variable index of function {f}", 0, n - 1) for _ in range(size)]
         if len(set(scope)) != len(scope):
             raise t.error(at, f"found the scope {scope} of function {f} with a repeated variable, "
                               "expected distinct variables")
         scopes.append((scope, at))
-    tables = []
+    tables: list[tuple[list[float], int]] = []
     for f, (scope, _) in enumerate(scopes):
         at = t.i
         expected = math.prod(cards[v] for v in scope)
@@ -134,22 +137,14 @@ def read_uai(path_or_file, *, variables=None, atol=ATOL):
         if count != expected:
             raise t.error(at, f"found {count} entries for function {f}, expected {expected} "
                               f"(the product of the cardinalities {[cards[v] for v in scope]})")
-        tables.append((t.floats(count, f"an entry of function {f}"), at))
+        tables.append((t.numbers(count, f"an entry of function {f}"), at))
     if t.i < len(t.toks):
         raise t.error(t.i, f"found {t.found(t.i)} after the last table, expected end of file")
     states = {v: default_state_names(k) for v, k in zip(names, cards)}
     if kind == "MARKOV":
-        factors = []
-        for f, ((scope, _), (values, at)) in enumerate(zip(scopes, tables)):
-            array = np.array(values).reshape([cards[v] for v in scope])
-            if not np.all(np.isfinite(array)) or array.min() < 0:
-                raise t.error(at, f"found a negative or non-finite entry in function {f}, "
-                                  "expected non-negative potentials")
-            factors.append(DiscreteFactor.from_validated(tuple(names[v] for v in scope), array,
-                                                      {names[v]: states[names[v]] for v in scope}))
-        return MarkovNetwork(factors=factors, variables=names, states=states)
+        return _markov(t, names, cards, states, scopes, tables)
     declared = {v: (states[v], i) for i, v in enumerate(names)}
-    blocks = {}
+    blocks: dict[str, tuple[list[str], list[int], int, list[float]]] = {}
     for f, ((scope, at), (values, table_at)) in enumerate(zip(scopes, tables)):
         child = names[scope[-1]]
         if child in blocks:
@@ -163,7 +158,7 @@ def read_uai(path_or_file, *, variables=None, atol=ATOL):
     return assemble_network(declared, blocks, t.error, block="function", atol=atol)
 
 
-def write_uai(model, path_or_file):
+def write_uai(model: GraphicalModel, path_or_file: Source) -> None:
     """Write a Bayesian network (``BAYES``) or Markov network (``MARKOV``) in the UAI format.
 
     Variables are numbered in ``model.variables`` order; a Bayesian network has one function per
@@ -187,20 +182,76 @@ def write_uai(model, path_or_file):
     >>> pl.read_uai(io.StringIO(out.getvalue())).edges
     [('X0', 'X1'), ('X0', 'X2'), ('X1', 'X3'), ('X2', 'X3')]
     """
+    model = require_model(model, "write_uai")
     if isinstance(model, BayesianNetwork):
-        model.check()
         kind = "BAYES"
         functions = [(c.scope, c.table) for c in model.cpds()]
-    elif isinstance(model, MarkovNetwork):
+    else:
         kind = "MARKOV"
         functions = [(f.variables, f.values) for f in model.factors()]
-    else:
-        raise TypeError(f"write_uai needs a BayesianNetwork or MarkovNetwork, got {type(model).__name__}")
     index = {v: i for i, v in enumerate(model.variables)}
     lines = [kind, str(len(index)), " ".join(str(len(model.states(v))) for v in model.variables),
              str(len(functions))]
     lines += [" ".join(map(str, [len(scope), *(index[v] for v in scope)])) for scope, _ in functions]
     for _, values in functions:
         lines += ["", str(values.size), " ".join(map(repr, np.asarray(values, dtype=float).ravel().tolist()))]
-    with open_text_for_writing(path_or_file) as handle:
+    with open_text_for_writing(path_or_file, "uai") as handle:
         handle.write("\n".join(lines) + "\n")
+
+
+def read_uai_evidence(path_or_file: Source, model: GraphicalModel | None = None) -> dict[str, str]:
+    """Read a UAI evidence file (``.uai.evid``) as ``{variable: state}``, ready for ``evidence=``.
+
+    Both layouts of the competitions are read: ``n  v1 s1 ... vn sn`` (UAI 2014) and the
+    older ``1  n  v1 s1 ...`` (one evidence sample). Variables and states are numbers in the
+    file; they become the names :func:`read_uai` gives (``"X3"``, ``"1"``), or, with ``model``,
+    that model's variables (in file order) and state names, checked against its cardinalities.
+
+    Parameters
+    ----------
+    path_or_file : str, os.PathLike or file object
+    model : BayesianNetwork or MarkovNetwork, optional
+        The network read from the matching ``.uai`` file.
+
+    Returns
+    -------
+    dict
+        ``{variable name: state name}`` in file order.
+
+    Raises
+    ------
+    ParseError
+        ``file:line:column`` for bad counts, indices out of range or trailing tokens.
+
+    Examples
+    --------
+    >>> import io
+    >>> mn = pl.read_uai(io.StringIO("MARKOV 2 2 3 1 2 0 1 6 1 2 3 4 5 6"))
+    >>> pl.read_uai_evidence(io.StringIO("1 1 2"), mn)
+    {'X1': '2'}
+    >>> pl.query(mn, ["X0"], evidence=pl.read_uai_evidence(io.StringIO("1 1 2"), mn)).values.tolist()
+    [0.3333333333333333, 0.6666666666666666]
+    >>> pl.read_uai_evidence(io.StringIO("1 1 3"), mn)
+    Traceback (most recent call last):
+    ...
+    pgm_lite.exceptions.ParseError: <stream>:1:5: found '3', expected the state of variable X1 (an integer 0..2)
+    """
+    text, name = read_text(path_or_file)
+    t = _Tokens(text, name)
+    names = model.variables if model is not None else None
+    if len(t.toks) >= 2 and t.toks[0] == "1" and t.toks[1].isdigit() and len(t.toks) == 2 + 2 * int(t.toks[1]):
+        t.i = 1  # the older layout: the number of samples (one), then the sample
+    count = t.integer("the number of observed variables", 0, len(names) if names is not None else None)
+    evidence: dict[str, str] = {}
+    for _ in range(count):
+        at = t.i
+        v = t.integer("a variable index", 0, len(names) - 1 if names is not None else None)
+        var = names[v] if names is not None else f"X{v}"
+        if var in evidence:
+            raise t.error(at, f"found variable {v} observed twice, expected each variable once")
+        k = model.cardinality(var) if model is not None else None
+        s = t.integer(f"the state of variable {var}", 0, k - 1 if k is not None else None)
+        evidence[var] = model.states(var)[s] if model is not None else str(s)
+    if t.i < len(t.toks):
+        raise t.error(t.i, f"found {t.found(t.i)} after {count} observations, expected end of file")
+    return evidence
