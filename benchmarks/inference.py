@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import pgm_lite as pl  # noqa: E402
-from pgm_lite.inference._prune import compiled  # noqa: E402
+from pgm_lite.inference._coded import compiled  # noqa: E402
 
 warnings.filterwarnings("ignore")
 logging.disable(logging.WARNING)
@@ -158,9 +158,9 @@ def all_marginals(bn, ve, gum, abn, evidence, repeat):
         return "refused", time.perf_counter() - start, None, None, None, False, None
     build = time.perf_counter() - start
     t_ours = best(lambda: pl.marginals(bn, evidence), repeat)
-    jt = compiled(bn).extra[("jt", "min-fill")]
-    strategy = "per-variable" if any(c for e in jt._strategies.values() for c in e["choice"].values()) \
-        else "tree"
+    jt = compiled(bn).junction_trees.get("min-fill")
+    strategy = "per-variable" if jt is None or any(
+        c for e in jt.strategies.values() for c in e["choice"].values()) else "tree"
     t_agrum = (best(lambda: agrum_query(gum, abn, evidence, list(abn.names()), targeted=False),
                     max(1, repeat // 2))
                if gum else float("nan"))
@@ -255,10 +255,35 @@ def main():
         print(marg_rows[-1], flush=True)
     batch = batched(repeat)
     refused = refusals(networks)
-    write(rows, marg_rows, batch, refused, sp_cold, sp_warm, sp_agrum_cold, sp_agrum_warm, sp_marg)
+    write(rows, marg_rows, batch, refused, sp_cold, sp_warm, sp_agrum_cold, sp_agrum_warm, sp_marg,
+          orderings())
 
 
-def write(rows, marg_rows, batch, refused, sp_cold, sp_warm, sp_ag_cold, sp_ag_warm, sp_marg):
+def orderings():
+    """Time min-fill and min-degree on big instances (the min-fill time cap, tuning.MIN_FILL_SECONDS)."""
+    rng = np.random.default_rng(0)
+    name = "L{}_{}".format
+    ladder = [(name(i, j), name(i, j + 1)) for i in range(3) for j in range(4999)]
+    ladder += [(name(i, j), name(i + 1, j)) for i in range(2) for j in range(5000)]
+    pairs = set()
+    while len(pairs) < 24_777:  # the size of the UAI instance of issue 11 (1,337 variables)
+        a, b = sorted(rng.choice(1337, 2, replace=False).tolist())
+        pairs.add((f"V{a}", f"V{b}"))
+    cases = [("3 x 5000 ladder (15,000 variables)", ladder),
+             ("random graph, 1,337 variables, 24,777 pairwise factors", sorted(pairs))]
+    rows = []
+    for label, edges in cases:
+        mn = pl.MarkovNetwork(edges)
+        times = []
+        for heuristic in ("min-fill", "min-degree"):
+            start = time.perf_counter()
+            pl.elimination_order(mn, heuristic)
+            times.append(time.perf_counter() - start)
+        rows.append(f"| {label} | {times[0]:.3g} | {times[1]:.3g} |")
+    return rows
+
+
+def write(rows, marg_rows, batch, refused, sp_cold, sp_warm, sp_ag_cold, sp_ag_warm, sp_marg, order_rows):
     import numpy
     import pgmpy
 
@@ -330,8 +355,18 @@ def write(rows, marg_rows, batch, refused, sp_cold, sp_warm, sp_ag_cold, sp_ag_w
         "|---|---|---:|---|",
         *[f"| {n} | {q} | {ms(t)} | {m[:90]}… |" for n, q, t, m in refused],
         "",
+        "## Elimination orders on big instances (s)",
+        "",
+        "`pl.elimination_order(model, heuristic)`; min-fill orders the rest by min-degree once it has run "
+        "for `tuning.MIN_FILL_SECONDS` (5 s, with a RuntimeWarning).",
+        "",
+        "| instance | min-fill | min-degree |",
+        "|---|---:|---:|",
+        *order_rows,
+        "",
     ]
-    out = ROOT / "benchmarks" / "results" / "inference.md"
+    name = sys.argv[1] if len(sys.argv) > 1 else "inference.md"  # e.g. inference_before.md
+    out = ROOT / "benchmarks" / "results" / name
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("\n".join(lines))
     print("\n".join(lines))

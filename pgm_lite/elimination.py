@@ -11,9 +11,9 @@ import heapq
 import math
 import time
 import warnings
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import networkx as nx
 
@@ -87,7 +87,7 @@ ORDERINGS = {
 }
 
 
-def get_heuristic(heuristic):
+def get_heuristic(heuristic: str) -> tuple[Any, Any]:
     """Return the ``(score, fill-edge weight)`` pair registered as ``heuristic``.
 
     Raises
@@ -141,7 +141,8 @@ def _greedy(adj, cards, candidates, score, edge_weight, rank):
         nbrs = adj.pop(v)
         order.append(v)
         cliques.append((v, *nbrs))
-        fill, done = [], set()
+        fill: list[tuple] = []
+        done: set = set()
         for a in nbrs:
             near = adj[a]
             near.discard(v)
@@ -194,7 +195,8 @@ class _MinFill:
 
     def __init__(self, adj: dict[int, set[int]], candidates: Iterable[int]) -> None:
         self.adj = adj
-        self.bits = bits = {}
+        self.bits: dict[int, int] = {}
+        bits = self.bits
         for v, near in adj.items():
             m = 0
             for u in near:
@@ -297,7 +299,7 @@ def _fall_back(adj, state, order, cliques, limit):
 
 
 # -- public API ---------------------------------------------------------------------------------
-def interaction_graph(model):
+def interaction_graph(model: Any) -> nx.Graph:
     """Return the undirected interaction graph of a model.
 
     For a Bayesian network this is the moral graph (parents of a common child married, directions
@@ -320,7 +322,8 @@ def interaction_graph(model):
     return graph
 
 
-def elimination_order(model, heuristic="min-fill", *, variables=None):
+def elimination_order(model: Any, heuristic: str | Sequence[str] = "min-fill", *,
+                      variables: Iterable[str] | None = None) -> list[str]:
     """Return an elimination order chosen by a greedy heuristic.
 
     Parameters
@@ -367,7 +370,7 @@ def elimination_order(model, heuristic="min-fill", *, variables=None):
     adj = {v: set(graph[v]) for v in graph}
     cards = {v: graph.nodes[v]["cardinality"] for v in graph}
     rank = {v: i for i, v in enumerate(states)}
-    wanted = sorted(dict.fromkeys(wanted), key=rank.get)
+    wanted = sorted(dict.fromkeys(wanted), key=rank.__getitem__)
     return greedy_order(adj, cards, wanted, heuristic, rank)[0]
 
 
@@ -380,7 +383,7 @@ def _check_permutation(order, wanted):
         raise StructureError(f"elimination order misses variable(s) {format_choices(missing)}")
 
 
-def induced_width(model, order):
+def induced_width(model: Any, order: str | Sequence[str]) -> int:
     """Return the induced width of an elimination order: the largest clique it creates, minus one.
 
     Parameters
@@ -411,7 +414,7 @@ class Step:
     fill_edges: list = field(default_factory=list)
 
 
-def elimination_steps(graph, order):
+def elimination_steps(graph: nx.Graph, order: Sequence[Any]) -> list[Step]:
     """Simulate eliminating ``order`` from an undirected graph (the graph is not changed).
 
     Parameters
@@ -438,7 +441,7 @@ def elimination_steps(graph, order):
     adj = {v: set(graph[v]) - {v} for v in graph}
     steps = []
     for v in order:
-        nbrs = sorted(adj.pop(v), key=rank.get)
+        nbrs = sorted(adj.pop(v), key=rank.__getitem__)
         fill = []
         for i, a in enumerate(nbrs):
             adj[a].discard(v)
@@ -451,7 +454,7 @@ def elimination_steps(graph, order):
     return steps
 
 
-def eliminate(adj, order):
+def eliminate(adj: dict, order: Sequence[Hashable]) -> tuple[list, list[tuple]]:
     """Eliminate ``order`` from ``adj`` (dict node -> set; mutated: pass a copy).
 
     Returns ``(order, cliques)`` as :func:`greedy_order` does, for an explicit order.
@@ -466,7 +469,7 @@ def eliminate(adj, order):
     return list(order), elim
 
 
-def clique_tree(order, elim):
+def clique_tree(order: Sequence[Hashable], elim: Sequence[tuple]) -> tuple[list[set], set[tuple[int, int]]]:
     """Maximal cliques and tree edges from elimination cliques (non-maximal ones merged).
 
     Parameters
@@ -489,7 +492,7 @@ def clique_tree(order, elim):
     """
     when = {v: i for i, v in enumerate(order)}
     sets = [set(e) for e in elim]
-    nbr = {i: set() for i in range(len(sets))}
+    nbr: dict[int, set[int]] = {i: set() for i in range(len(sets))}
     for i, e in enumerate(elim):
         rest = e[1:]
         if rest:
@@ -525,7 +528,7 @@ class CliqueTree:
     cliques: list
     edges: list
 
-    def separator(self, i, j):
+    def separator(self, i: int, j: int) -> tuple:
         """Return the variables shared by cliques ``i`` and ``j`` (in clique ``i``'s order)."""
         if (min(i, j), max(i, j)) not in set(self.edges):
             raise StructureError(f"({i}, {j}) is not an edge of the junction tree; edges: {self.edges}")
@@ -533,8 +536,17 @@ class CliqueTree:
         return tuple(v for v in self.cliques[i] if v in other)
 
 
-def junction_tree_structure(model, heuristic="min-fill"):
+def junction_tree_structure(model: Any, elimination_order: str | Sequence[str] = "min-fill", *,
+                            heuristic: str | Sequence[str] | None = None) -> CliqueTree:
     """Return the :class:`CliqueTree` a junction tree of ``model`` uses (no tables, no inference).
+
+    Parameters
+    ----------
+    model : BayesianNetwork or MarkovNetwork
+    elimination_order : str or list of str, optional
+        A heuristic name or an explicit order (the option's name everywhere in the package).
+    heuristic : str or list of str, optional
+        Deprecated spelling of ``elimination_order`` (a DeprecationWarning says so).
 
     Examples
     --------
@@ -542,19 +554,23 @@ def junction_tree_structure(model, heuristic="min-fill"):
     >>> t.cliques, t.edges
     ([('Cloudy', 'Sprinkler', 'Rain'), ('Sprinkler', 'Rain', 'WetGrass')], [(0, 1)])
     """
+    if heuristic is not None:
+        warnings.warn("junction_tree_structure(heuristic=) is deprecated; use elimination_order=",
+                      DeprecationWarning, stacklevel=2)
+        elimination_order = heuristic
     names = model.variables
     graph = interaction_graph(model)
     index = {v: i for i, v in enumerate(names)}
     adj = {index[v]: {index[u] for u in graph[v]} for v in names}
     cards = {index[v]: graph.nodes[v]["cardinality"] for v in names}
-    if isinstance(heuristic, str):
-        order, elim = greedy_order(adj, cards, range(len(names)), heuristic)
+    if isinstance(elimination_order, str):
+        order, elim = greedy_order(adj, cards, range(len(names)), elimination_order)  # type: ignore[arg-type]
     else:
-        order, elim = eliminate(adj, [index[check_variable(v, index)] for v in heuristic])
+        order, elim = eliminate(adj, [index[check_variable(v, index)] for v in elimination_order])
     return clique_tree_of(names, order, elim)
 
 
-def clique_tree_of(names, order, elim):
+def clique_tree_of(names: Sequence[str], order: Sequence[int], elim: Sequence[tuple]) -> CliqueTree:
     """Build the :class:`CliqueTree` of an elimination over variable ids ``0..n-1``."""
     sets, links = clique_tree(order, elim)
     cliques = [tuple(names[v] for v in sorted(s)) for s in sets]

@@ -267,7 +267,7 @@ class MarkovNetwork(GraphicalModel):
         return float(engine("partition_function")(self, elimination_order=elimination_order,
                                                   max_memory=max_memory))
 
-    def log_partition_function(self, *, elimination_order="min-fill", max_memory=2 * 2**30) -> float:
+    def log_partition_function(self, *, elimination_order: Any = "min-fill", max_memory: int = 2 * 2**30) -> float:
         """Return log Z (natural log), exact for any magnitude (see :func:`pgm_lite.log_partition_function`).
 
         Examples

@@ -19,6 +19,7 @@ __all__ = [
     "MAX_EINSUM_OPERANDS",
     "MIN_FILL_SECONDS",
     "OPTIMIZE_LIMIT",
+    "PLAN_COST_PER_EVIDENCE",
     "SAMPLE_CHUNK",
     "SAMPLE_GUIDE_FROM",
     "SCALING_LOG10_LIMIT",
@@ -28,6 +29,7 @@ __all__ = [
     "VE_MIN_TREE",
     "WHOLE_LIMIT",
     "CLOSURE_MAX_VARIABLES",
+    "CLOSURE_LIST_MAX_VARIABLES",
     "IMPLIES_MAX_STEPS",
     "STRUCTURE_BATCH_ENTRIES",
     "STRUCTURE_DENSE_CELLS",
@@ -73,6 +75,9 @@ VE_MIN_TREE = 2**16
 VE_MARGIN = 2
 #: Fixed cost of one einsum call, in table entries (0.75 us per call at ~1.5 ns per entry).
 EINSUM_COST = 500
+#: Planning one variable's elimination costs about this many table entries per observed variable
+#: (~0.5 us each; a 4001-node chain with 2000 observations: tests/test_numerics.py).
+PLAN_COST_PER_EVIDENCE = 300
 
 # -- compiled (batched) queries (benchmarks/inference.py, batched rows) -------------------------
 #: A compiled query whose evidence x query joint has at most this many entries precomputes the table.
@@ -97,15 +102,18 @@ EM_CHUNK_ENTRIES = 2**21
 
 # -- independence reasoning (tests/test_independence.py brute-force closure; 784-pixel chain) -------
 #: Variables the exact semi-graphoid closure handles (n(n-1)/2 * 2**(n-2) elementary triples:
-#: 12 variables are 67,584 triples, about a second; 5 variables take milliseconds).
-CLOSURE_MAX_VARIABLES = 12
+#: a 10-variable Markov chain takes about 2 s, 12 variables 15 s; 5 variables take milliseconds).
+CLOSURE_MAX_VARIABLES = 10
+#: Variables ``pl.closure`` lists the maximal statements of (it visits all 4**n triples: 8 variables,
+#: 65,536 triples, take a few seconds; pl.implies checks one statement on up to CLOSURE_MAX_VARIABLES).
+CLOSURE_LIST_MAX_VARIABLES = 8
 #: Sub-goals the targeted contraction search may open per variable before giving up (the 784-pixel
 #: Markov chain needs 2 per variable; naive Bayes 4).
 IMPLIES_MAX_STEPS = 20_000
 
-# -- structure learning (benchmarks/structure.py, hill_climb BIC on alarm/hailfinder) ------------
+# -- structure learning (benchmarks/structure.py; set by reasoning, not yet swept) ---------------
 #: Cell indices (rows x candidate families) built at once when a child's candidates are counted
-#: together: 2**21 int64 entries (16 MiB) keeps alarm at 50k rows to 2 bincounts per child.
+#: together: 2**21 entries (8-16 MiB); alarm at 50k rows still takes one bincount per child.
 STRUCTURE_BATCH_ENTRIES = 2**21
 #: Families with up to this many cells are counted densely (bincount); bigger ones with np.unique.
 STRUCTURE_DENSE_CELLS = 2**20

@@ -270,7 +270,6 @@ def test_properties_order_independence_and_consistency(seed, data):
 
 def test_pairwise_paths_and_step_fusion_give_the_same_answer(monkeypatch):
     from pgm_lite import tuning
-    from pgm_lite.inference import _plan
 
     bn = random_network(9, max_parents=3, max_cardinality=4, rng=11, zero_fraction=0.1)
     evidence = {"X2": 1, "X5": 0}
@@ -316,8 +315,8 @@ def test_single_posteriors_with_much_evidence_match_brute_force(seed):
 def _strategy_choices(bn):
     from pgm_lite.inference._coded import compiled
 
-    jt = compiled(bn).extra[("jt", "min-fill")]
-    return [choice for entry in jt._strategies.values() for choice in entry["choice"].values()]
+    jt = compiled(bn).junction_trees["min-fill"]
+    return [choice for entry in jt.strategies.values() for choice in entry["choice"].values()]
 
 
 @pytest.mark.parametrize("seed,margin", [(s, m) for s in range(6) for m in (1e-9, 1e12)])
@@ -469,16 +468,16 @@ def test_mid_sized_pieces_run_as_one_einsum_and_still_explain_their_steps(monkey
     monkeypatch.setattr(tuning, "FUSE_LIMIT", 1)  # every piece of more than one entry is deferred
     first = pl.query(reused, ["X8"], evidence)
     deferred = [sp for plan in compiled(reused).plans.values() for sp in plan.subplans
-                if sp.deferred is not None]
+                if sp.deferred]
     assert deferred and all(sp.steps is None for sp in deferred)
     for value in (0, 1, 0, 1):
         again = pl.query(reused, ["X8"], {"X3": value})
         expected_again, _ = _posterior(brute_force_joint(bn), ["X8"], {"X3": value})
         assert np.abs(again.values - expected_again).max() < TOL
     np.testing.assert_allclose(pl.query(reused, ["X8"], evidence).values, first.values, rtol=0, atol=TOL)
-    assert all(sp.deferred is None and sp.steps is not None for sp in deferred)
+    assert all(not sp.deferred and sp.steps is not None for sp in deferred)
     # the marginals strategy prices a one-einsum piece by its iteration space
-    from pgm_lite.inference.junction_tree import _plan_cost
+    from pgm_lite.inference.junction_tree import plan_cost as _plan_cost
     from pgm_lite.tuning import EINSUM_COST
 
     c = compiled(fresh)
@@ -486,7 +485,7 @@ def test_mid_sized_pieces_run_as_one_einsum_and_still_explain_their_steps(monkey
     space = np.prod([c.cards[u] for u in set().union(*sp.input_scopes)])
     assert _plan_cost(c, sp) == space + EINSUM_COST
     # more than 52 variables in one einsum (possible only with cardinality-1 variables): planned
-    monkeypatch.setattr(_plan, "_subscripts", lambda scopes, out: None)
+    monkeypatch.setattr(_plan, "subscripts", lambda scopes, out: None)
     fresh = bn.copy()
     got = pl.query(fresh, ["X8"], evidence)
     assert np.abs(got.values - expected).max() < TOL

@@ -2,25 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 import numpy as np
 
 from .._states import state_index
 from .._validate import check_variable, format_choices
 from ..elimination import get_heuristic
 from ..exceptions import PGMError, StructureError, ZeroEvidenceError
+from ._coded import Compiled
 
 
-def _var_id(c, name):
+def _var_id(c: Compiled, name: Any) -> int:
     try:
         i = c.index.get(name)
     except TypeError:  # unhashable: certainly not a variable
         i = None
     if i is None:
-        check_variable(name, c.index)  # raises, listing the valid names
+        return c.index[check_variable(name, c.index)]  # raises, listing the valid names
     return i
 
 
-def variable_ids(c, variables, *, allow_empty=False):
+def variable_ids(c: Compiled, variables: Any, *, allow_empty: bool = False) -> tuple[int, ...]:
     """Validate query variables; return their ids (a lone string is one variable)."""
     if isinstance(variables, str):
         variables = (variables,)
@@ -28,11 +32,10 @@ def variable_ids(c, variables, *, allow_empty=False):
         variables = list(variables)
     get = c.index.get
     try:
-        ids = tuple([get(v) for v in variables])
+        found = tuple([get(v) for v in variables])
     except TypeError:  # unhashable: certainly not a variable (the slow path says which)
-        ids = (None,)
-    if None in ids:
-        ids = tuple([_var_id(c, v) for v in variables])
+        found = (None,)
+    ids: tuple[int, ...] = tuple([_var_id(c, v) for v in variables]) if None in found else found  # type: ignore[assignment]
     if not ids and not allow_empty:
         raise PGMError("empty query: name at least one variable")
     if len(ids) > 1 and len(set(ids)) != len(ids):
@@ -41,7 +44,7 @@ def variable_ids(c, variables, *, allow_empty=False):
     return ids
 
 
-def state_code(c, i, state):
+def state_code(c: Compiled, i: int, state: Any) -> int:
     """Code of ``state`` (a name or an index) of variable id ``i``."""
     code = c.codes[i].get(state) if isinstance(state, str) else None
     if code is not None:
@@ -51,7 +54,8 @@ def state_code(c, i, state):
     return state_index(c.names[i], c.states[i], state)  # raises with the valid choices
 
 
-def evidence_codes(c, evidence, query_ids=()):
+def evidence_codes(c: Compiled, evidence: Mapping[str, Any] | None,
+                   query_ids: tuple[int, ...] = ()) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """Validate evidence; return ``(ids, codes)`` sorted by id."""
     if not evidence:
         return (), ()
@@ -74,11 +78,11 @@ def evidence_codes(c, evidence, query_ids=()):
     return ids, tuple(codes)
 
 
-def _first(pair):
+def _first(pair: tuple[int, Any]) -> int:
     return pair[0]
 
 
-def elimination_key(c, spec):
+def elimination_key(c: Compiled, spec: Any) -> Any:
     """Normalise an elimination-order argument (heuristic name or list) to a hashable key."""
     if isinstance(spec, str):
         get_heuristic(spec)  # raises, listing the valid names
@@ -90,12 +94,12 @@ def elimination_key(c, spec):
     return order
 
 
-def zero_evidence(c, ids, codes):
+def zero_evidence(c: Compiled, ids: Sequence[int], codes: Sequence[int]) -> ZeroEvidenceError:
     shown = {c.names[i]: c.states[i][k] for i, k in zip(ids, codes)}
     return ZeroEvidenceError(f"the evidence {shown} has probability zero under the model")
 
 
-def check_order_covers(c, order, hidden):
+def check_order_covers(c: Compiled, order: Sequence[int], hidden: set[int]) -> None:
     missing = [c.names[v] for v in sorted(hidden) if v not in set(order)]
     if missing:
         raise StructureError(

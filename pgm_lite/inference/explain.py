@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from ._coded import compiled
-from ._plan import plan_steps
 from ._query_args import elimination_key, evidence_codes, variable_ids
 from .variable_elimination import get_plan
 
@@ -49,16 +50,16 @@ class Explanation:
     result: tuple = ()
 
     @property
-    def order(self):
+    def order(self) -> list[str]:
         """list of str: the elimination order."""
         return [s.variable for s in self.steps]
 
     @property
-    def largest(self):
+    def largest(self) -> int:
         """int: entries of the largest factor created."""
         return max((s.size for s in self.steps), default=0)
 
-    def __str__(self):
+    def __str__(self) -> str:
         def scope(s):
             return f"φ({', '.join(s)})"
 
@@ -79,7 +80,8 @@ class Explanation:
         return "\n".join(lines)
 
 
-def explain_query(model, variables, evidence=None, *, elimination_order="min-fill"):
+def explain_query(model: Any, variables: str | Sequence[str], evidence: Mapping[str, Any] | None = None, *,
+                  elimination_order: Any = "min-fill") -> Explanation:
     """Return the plan of a query: pruned variables and every elimination step.
 
     Parameters
@@ -120,6 +122,7 @@ def explain_query(model, variables, evidence=None, *, elimination_order="min-fil
     evidence_ids, _ = evidence_codes(c, evidence, query_ids)
     plan = get_plan(c, query_ids, evidence_ids, elimination_key(c, elimination_order), collapse=False)
     sp = plan.main
+    assert sp is not None  # a query names at least one variable
     names = c.names
 
     def named(scope):
@@ -128,9 +131,9 @@ def explain_query(model, variables, evidence=None, *, elimination_order="min-fil
     slots = [named(s) for s in sp.input_scopes]
     used = {v for s in sp.input_scopes for v in s}
     steps = []
-    for v, ops, _, union, _ in plan_steps(c, sp):
-        result = tuple(u for u in union if u != v)
-        steps.append(ExplainStep(names[v], [slots[i] for i in ops], named(result),
+    for step in sp.planned_steps():
+        result = tuple(u for u in step.union if u != step.variable)
+        steps.append(ExplainStep(names[step.variable], [slots[i] for i in step.operands], named(result),
                                  math.prod(c.cards[u] for u in result)))
         slots.append(named(result))
     pruned = [names[i] for i in range(len(names)) if i not in used and i not in evidence_ids]

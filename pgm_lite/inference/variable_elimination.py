@@ -1,41 +1,89 @@
-"""Exact posteriors by variable elimination: prune, slice the evidence, one einsum per step."""
+"""Exact posteriors by variable elimination: prune, slice the evidence, one einsum per step.
+
+Masses (P(e), Z) are carried as natural logs: each piece of a plan returns its total with a
+power-of-two exponent (see ``_plan``), so nothing underflows or overflows on the way.
+"""
 
 from __future__ import annotations
 
 import math
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
 
 from .. import tuning
+from ..exceptions import NumericRangeError
 from ..factor import DiscreteFactor
-from ._coded import DEFAULT_MAX_MEMORY, compiled
-from ._plan import build_subplan, check_memory, run
-from ._prune import _structure, prune, topological_rank
+from ._coded import DEFAULT_MAX_MEMORY, Compiled, compiled
+from ._plan import SubPlan, check_memory
+from ._prune import prune, structure, topological_rank
 from ._query_args import elimination_key, evidence_codes, variable_ids, zero_evidence
 
-__all__ = ["model_partition_function", "probability", "query"]
+__all__ = ["log_partition_function", "model_partition_function", "probability", "query"]
 
-
-
-class Plan:
-    """A cached query plan: the query's piece plus the pieces that only scale P(evidence).
-
-    For a posterior the other pieces matter only if their total is zero (impossible evidence).
-    In a Bayesian network such a piece is the CPDs of its unobserved variables, which sum to
-    one, times the CPDs of its observed ones: if the latter are positive at the observed states
-    (``guards``, checked per call) the total is positive and the piece is skipped; otherwise
-    its subplan is built (once) and run.
-    """
-
-    __slots__ = ("main", "sides", "checks", "query_ids", "evidence_ids", "relevant", "subplans", "peak",
-                 "order_key")
+ElimOrder = Any  # a heuristic name or a list of variable names
 
 
 class _Check:
-    __slots__ = ("factors", "guards", "sp", "forward")
+    """A piece that only scales P(evidence), kept to prove the evidence possible (see Plan)."""
+
+    def __init__(self, c: Compiled, factors: list[int], evidence_ids: tuple[int, ...]) -> None:
+        self.factors = factors
+        self.sp: SubPlan | None = None
+        self.forward: list | None = None
+        self.guards = _guard_inputs(c, factors, evidence_ids) if c.is_bn else None
+
+    def may_be_zero(self, c: Compiled, plan: Plan, codes: Sequence[int]) -> bool:
+        """Return False if the piece's total is certainly positive; else build its subplan (once)."""
+        if self.guards is not None and self._guards_hold(codes) and self._witness(c, plan, codes):
+            return False
+        if self.sp is None:
+            self.sp = SubPlan(c, self.factors, plan.evidence_ids, (), plan.order_key)
+        return True
+
+    def _guards_hold(self, codes: Sequence[int]) -> bool:
+        assert self.guards is not None
+        for positive, own, table, template, slots in self.guards:
+            if positive[codes[own]]:  # the whole column of this state is positive
+                continue
+            index = template.copy()
+            for axis, j in slots:
+                index[axis] = codes[j]
+            if not (table[tuple(index)] > 0).all():
+                return False
+        return True
+
+    def _witness(self, c: Compiled, plan: Plan, codes: Sequence[int]) -> bool:
+        """Look for one assignment of the piece with positive probability (Bayesian networks).
+
+        Goes through the piece's CPDs parents first, giving each unobserved variable its most
+        likely state given its parents and checking that each observed state stays possible. True
+        proves the piece's total positive; False proves nothing (the exact check runs then).
+        """
+        if self.forward is None:
+            rank = topological_rank(c)
+            items = []
+            for f in self.factors:
+                table, scope = c.table_of(f)
+                items.append((rank[scope[-1]], table, scope[:-1], scope[-1]))
+            items.sort(key=lambda item: item[0])
+            self.forward = [item[1:] for item in items]
+        state = dict(zip(plan.evidence_ids, codes))
+        for table, parents, v in self.forward:
+            row = table[tuple([state[u] for u in parents])] if parents else table
+            s = state.get(v)
+            if s is None:
+                state[v] = int(row.argmax())  # a CPD row sums to one: its largest entry is positive
+            elif not row[s] > 0:
+                return False
+        return True
 
 
-def _guard_inputs(c, factor_ids, evidence_ids):
+def _guard_inputs(c: Compiled, factor_ids: Sequence[int], evidence_ids: tuple[int, ...]) -> list[tuple]:
     position = {v: j for j, v in enumerate(evidence_ids)}
-    positive = _structure(c)[2]
+    positive = structure(c)[2]
     guards = []
     for f in factor_ids:
         if f in position:  # the CPD of an observed variable
@@ -45,108 +93,73 @@ def _guard_inputs(c, factor_ids, evidence_ids):
     return guards
 
 
-def _may_be_zero(c, plan, check, codes):
-    if check.guards is not None:
-        for positive, own, table, template, slots in check.guards:
-            if positive[codes[own]]:  # the whole column of this state is positive
-                continue
-            index = template.copy()
-            for axis, j in slots:
-                index[axis] = codes[j]
-            if not (table[tuple(index)] > 0).all():
-                break
-        else:
-            return False
-        if _witness(c, plan, check, codes):
-            return False
-    if check.sp is None:
-        check.sp = build_subplan(c, check.factors, plan.evidence_ids, (), plan.order_key)
-    return True
+class Plan:
+    """A query plan: the query's piece plus the pieces that only scale P(evidence).
 
-
-def _witness(c, plan, check, codes):
-    """Look for one assignment of the piece with positive probability (Bayesian networks).
-
-    Goes through the piece's CPDs parents first, giving each unobserved variable its most
-    likely state given its parents and checking that each observed state stays possible. True
-    proves the piece's total positive; False proves nothing (the exact check runs then).
+    For a posterior the other pieces matter only if their total is zero (impossible evidence).
+    In a Bayesian network such a piece is the CPDs of its unobserved variables, which sum to
+    one, times the CPDs of its observed ones: if the latter are positive at the observed states
+    (guards, checked per call) the total is positive and the piece is skipped; otherwise
+    its subplan is built (once) and run. With ``need_value`` every other piece is a subplan
+    in ``sides``. ``collapse=False`` keeps every CPD as it is (explanations show each variable
+    summed out).
     """
-    if check.forward is None:
-        rank = topological_rank(c)
-        n = len(c.tables)
-        items = []
-        for f in check.factors:
-            table, scope = (c.tables[f], c.scopes[f]) if f < n else c.extra["collapsed"][f][:2]
-            items.append((rank[scope[-1]], table, scope[:-1], scope[-1]))
-        items.sort(key=lambda item: item[0])
-        check.forward = [item[1:] for item in items]
-    state = dict(zip(plan.evidence_ids, codes))
-    for table, parents, v in check.forward:
-        row = table[tuple([state[u] for u in parents])] if parents else table
-        s = state.get(v)
-        if s is None:
-            state[v] = int(row.argmax())  # a CPD row sums to one: its largest entry is positive
-        elif not row[s] > 0:
-            return False
-    return True
+
+    def __init__(self, c: Compiled, query_ids: tuple[int, ...], evidence_ids: tuple[int, ...],
+                 order_key: Any, *, need_value: bool = False, collapse: bool = True) -> None:
+        main, sides, relevant = prune(c, query_ids, evidence_ids, need_value=need_value, collapse=collapse)
+        self.c = c
+        self.query_ids, self.evidence_ids, self.relevant = query_ids, evidence_ids, relevant
+        self.order_key = order_key
+        self.main = SubPlan(c, main, evidence_ids, query_ids, order_key) if query_ids else None
+        self.sides: list[SubPlan] = []
+        self.checks: list[_Check] = []
+        for piece in sides:
+            if need_value:
+                self.sides.append(SubPlan(c, piece, evidence_ids, (), order_key))
+            else:
+                self.checks.append(_Check(c, piece, evidence_ids))
+        self.subplans = [sp for sp in (self.main, *self.sides) if sp is not None]
+        self.peak = max([sp.largest for sp in self.subplans], default=0)
+
+    def posterior(self, codes: Sequence[int], max_memory: int) -> np.ndarray:
+        """Return the normalised table of the query for one evidence assignment."""
+        c = self.c
+        if self.peak * 8 > max_memory:
+            check_memory(c, self.subplans, max_memory)
+        for check in self.checks:
+            if check.may_be_zero(c, self, codes):
+                assert check.sp is not None
+                check_memory(c, [check.sp], max_memory)
+                if not check.sp.evaluate(codes)[2] > 0:
+                    raise zero_evidence(c, self.evidence_ids, codes)
+        assert self.main is not None
+        values, _, total = self.main.evaluate(codes)
+        if not total > 0:
+            raise zero_evidence(c, self.evidence_ids, codes)
+        return values / total
+
+    def log_sides(self, codes: Sequence[int]) -> float:
+        """Natural log of the product of the side pieces' totals (-inf if one is zero)."""
+        return math.fsum([sp.log_total(codes) for sp in self.sides]) if self.sides else 0.0
 
 
-def get_plan(c, query_ids, evidence_ids, order_key, *, need_value=False, collapse=True):
-    """Return the cached plan for these variable sets, building it on first use.
-
-    ``collapse=False`` keeps every CPD as it is (explanations show each variable summed out).
-    """
+def get_plan(c: Compiled, query_ids: tuple[int, ...], evidence_ids: tuple[int, ...], order_key: Any, *,
+             need_value: bool = False, collapse: bool = True) -> Plan:
+    """Return the cached plan for these variable sets, building it on first use."""
     key = ("ve", query_ids, evidence_ids, order_key, need_value, collapse)
     plan = c.plans.get(key)
     if plan is not None:
         return plan
-    plan = make_plan(c, query_ids, evidence_ids, order_key, need_value=need_value, collapse=collapse)
+    plan = Plan(c, query_ids, evidence_ids, order_key, need_value=need_value, collapse=collapse)
     if len(c.plans) >= tuning.MAX_CACHED_PLANS:
         c.plans.clear()
     c.plans[key] = plan
     return plan
 
 
-def make_plan(c, query_ids, evidence_ids, order_key, *, need_value=False, collapse=True):
-    """Build a plan (not cached; see ``get_plan``)."""
-    main, sides, relevant = prune(c, query_ids, evidence_ids, need_value=need_value, collapse=collapse)
-    plan = Plan()
-    plan.query_ids, plan.evidence_ids, plan.relevant = query_ids, evidence_ids, relevant
-    plan.order_key = order_key
-    plan.main = build_subplan(c, main, evidence_ids, query_ids, order_key) if query_ids else None
-    plan.sides, plan.checks = [], []
-    for piece in sides:
-        if need_value:
-            plan.sides.append(build_subplan(c, piece, evidence_ids, (), order_key))
-            continue
-        check = _Check()
-        check.factors, check.sp, check.forward = piece, None, None
-        check.guards = _guard_inputs(c, piece, evidence_ids) if c.is_bn else None
-        plan.checks.append(check)
-    plan.subplans = [sp for sp in (plan.main, *plan.sides) if sp is not None]
-    plan.peak = max([sp.largest for sp in plan.subplans], default=0)
-    return plan
-
-
-def posterior_values(c, plan, codes, max_memory):
-    """Run a posterior plan for one evidence assignment: the normalised table of the query."""
-    if plan.peak * 8 > max_memory:
-        check_memory(c, plan.subplans, max_memory)
-    for check in plan.checks:
-        if _may_be_zero(c, plan, check, codes):
-            check_memory(c, [check.sp], max_memory)
-            if not run(check.sp, codes) > 0:
-                raise zero_evidence(c, plan.evidence_ids, codes)
-    values = run(plan.main, codes)
-    # a small table is summed in Python (numpy's reduction costs about a microsecond a call)
-    total = math.fsum(values.ravel().tolist()) if values.size <= 64 else values.sum()
-    if not total > 0:
-        raise zero_evidence(c, plan.evidence_ids, codes)
-    return values / total
-
-
-def query(model, variables, evidence=None, *, elimination_order="min-fill",
-          max_memory=DEFAULT_MAX_MEMORY):
+def query(model: Any, variables: str | Sequence[str], evidence: Mapping[str, Any] | None = None, *,
+          elimination_order: ElimOrder = "min-fill", max_memory: int = DEFAULT_MAX_MEMORY) -> DiscreteFactor:
     """Return the posterior joint distribution of ``variables`` given ``evidence``.
 
     Parameters
@@ -192,36 +205,89 @@ def query(model, variables, evidence=None, *, elimination_order="min-fill",
     query_ids = variable_ids(c, variables)
     evidence_ids, codes = evidence_codes(c, evidence, query_ids)
     plan = get_plan(c, query_ids, evidence_ids, elimination_key(c, elimination_order))
-    values = posterior_values(c, plan, codes, max_memory)
+    values = plan.posterior(codes, max_memory)
     names = [c.names[i] for i in query_ids]
     states = {c.names[i]: c.states[i] for i in query_ids}
     return DiscreteFactor.from_validated(names, values, states)
 
 
-def evidence_mass(c, evidence_ids, codes, order_key="min-fill", max_memory=DEFAULT_MAX_MEMORY):
-    """Sum of the unnormalised joint consistent with the evidence: P(e), or Z(e) for a Markov net."""
+def log_mass(c: Compiled, evidence_ids: tuple[int, ...], codes: tuple[int, ...], order_key: Any = "min-fill",
+             max_memory: int = DEFAULT_MAX_MEMORY) -> float:
+    """log of the sum of the product of ``c.tables`` consistent with the evidence (-inf if zero).
+
+    P(e) for a Bayesian network; Z(e), the unnormalised mass, for a Markov network.
+    """
     plan = get_plan(c, (), evidence_ids, order_key, need_value=True)
     check_memory(c, plan.subplans, max_memory)
-    return math.prod(float(run(sp, codes)) for sp in plan.sides)
+    return plan.log_sides(codes)
 
 
-def model_partition_function(model, *, elimination_order="min-fill", max_memory=DEFAULT_MAX_MEMORY):
-    """Z of ``model`` (what ``MarkovNetwork.partition_function`` answers), cached per version."""
-    c = compiled(model)
-    return partition_function(c, elimination_key(c, elimination_order), max_memory)
-
-
-def partition_function(c, order_key="min-fill", max_memory=DEFAULT_MAX_MEMORY):
-    """Z of a Markov network by elimination (1 for a Bayesian network), cached per version."""
+def log_normaliser(c: Compiled, order_key: Any = "min-fill", max_memory: int = DEFAULT_MAX_MEMORY) -> float:
+    """log of the total of the product of ``c.tables`` (0 for a Bayesian network), cached."""
     if c.is_bn:
-        return 1.0
-    key = ("Z", order_key)
-    if key not in c.extra:
-        c.extra[key] = evidence_mass(c, (), (), order_key, max_memory)
-    return c.extra[key]
+        return 0.0
+    got = c.log_partition.get(order_key)
+    if got is None:
+        got = c.log_partition[order_key] = log_mass(c, (), (), order_key, max_memory)
+    return got
 
 
-def probability(model, evidence, *, elimination_order="min-fill", max_memory=DEFAULT_MAX_MEMORY):
+def log_partition_function(model: Any, *, elimination_order: ElimOrder = "min-fill",
+                           max_memory: int = DEFAULT_MAX_MEMORY) -> float:
+    """Return log Z, the natural log of the partition function, for any magnitude.
+
+    Parameters
+    ----------
+    model : MarkovNetwork or BayesianNetwork
+        For a Bayesian network Z = 1 and the result is 0.0.
+    elimination_order, max_memory
+        As for :func:`query`.
+
+    Returns
+    -------
+    float
+        ``-inf`` only if every assignment has weight zero.
+
+    Examples
+    --------
+    An Ising ring of 1000 spins: Z is about 10**489, far past float64.
+
+    >>> import math
+    >>> K, N = 1.0, 1000
+    >>> pair = np.exp(K * np.array([[1.0, -1.0], [-1.0, 1.0]]))
+    >>> ring = [(f"S{i}", f"S{(i + 1) % N}") for i in range(N)]
+    >>> mn = pl.MarkovNetwork(ring, [pl.DiscreteFactor(e, pair) for e in ring])
+    >>> round(pl.log_partition_function(mn) / math.log(10), 4)
+    489.4186
+    """
+    c = compiled(model)
+    if c.is_bn:
+        return 0.0
+    order_key = elimination_key(c, elimination_order)
+    return log_normaliser(c, order_key, max_memory)
+
+
+def model_partition_function(model: Any, *, elimination_order: ElimOrder = "min-fill",
+                             max_memory: int = DEFAULT_MAX_MEMORY) -> float:
+    """Z of ``model`` (what ``MarkovNetwork.partition_function`` answers), cached per version.
+
+    Raises NumericRangeError when Z is outside float64 (the message gives log10 Z).
+    """
+    log_z = log_partition_function(model, elimination_order=elimination_order, max_memory=max_memory)
+    if log_z == -math.inf:
+        return 0.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        z = float(np.exp(log_z))
+    if not 0.0 < z < math.inf:
+        raise NumericRangeError(
+            f"the partition function is 10**{log_z / math.log(10):.6g}, outside the range of a float; "
+            "use log_partition_function() (pl.log_partition_function) for its natural log")
+    return z
+
+
+def probability(model: Any, evidence: Mapping[str, Any], *, elimination_order: ElimOrder = "min-fill",
+                max_memory: int = DEFAULT_MAX_MEMORY) -> float:
     """Return P(evidence), the probability of a partial assignment.
 
     Parameters
@@ -233,6 +299,8 @@ def probability(model, evidence, *, elimination_order="min-fill", max_memory=DEF
     Returns
     -------
     float
+        0.0 for impossible evidence, and for a probability below the smallest float (about
+        1e-308): :func:`log_probability` gives its log.
 
     Examples
     --------
@@ -240,8 +308,16 @@ def probability(model, evidence, *, elimination_order="min-fill", max_memory=DEF
     >>> round(pl.probability(bn, {"smoke": "yes", "lung": "yes"}), 4)
     0.05
     """
+    return math.exp(log_probability_of(model, evidence, elimination_order, max_memory))
+
+
+def log_probability_of(model: Any, evidence: Mapping[str, Any], elimination_order: ElimOrder = "min-fill",
+                       max_memory: int = DEFAULT_MAX_MEMORY) -> float:
+    """Natural log of P(evidence) for one assignment (-inf when impossible)."""
     c = compiled(model)
     order_key = elimination_key(c, elimination_order)
     evidence_ids, codes = evidence_codes(c, evidence)
-    mass = evidence_mass(c, evidence_ids, codes, order_key, max_memory)
-    return mass / partition_function(c, order_key, max_memory)
+    log_e = log_mass(c, evidence_ids, codes, order_key, max_memory)
+    if log_e == -math.inf:
+        return log_e
+    return log_e - log_normaliser(c, order_key, max_memory)

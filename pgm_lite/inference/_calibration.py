@@ -1,0 +1,532 @@
+"""Junction tree: triangulate once per model, then calibrate for any evidence to get all marginals.
+
+The tree is built from the elimination cliques of a heuristic order (the same registry as
+variable elimination), non-maximal cliques merged into a neighbour. Calibration is HUGIN-style:
+one upward pass of einsum messages, then beliefs and downward messages (belief summed onto the
+separator, divided by the upward message). Evidence is sliced out of the factors, so observed
+variables disappear from every table; the per-evidence-set plan is cached on the tree.
+
+When the bounds of the messages (from the factors' ranges) could leave float64, or a clique
+holds more factors than one einsum takes, the plan calibrates Shafer-Shenoy style with every
+message contracted pairwise and normalised, its power-of-two exponent carried (``_contract``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from .. import tuning
+from ..elimination import clique_tree, clique_tree_of, eliminate, greedy_order
+from ..exceptions import MemoryLimitError, PGMError
+from ..factor import DiscreteFactor
+from ._coded import DEFAULT_MAX_MEMORY, Compiled, compiled
+from ._contract import Exponent, fold_recipe, normalise, run_fold, subscripts
+from ._plan import slice_evidence
+from ._query_args import (
+    check_order_covers,
+    elimination_key,
+    evidence_codes,
+    variable_ids,
+    zero_evidence,
+)
+
+__all__ = ["JunctionTree", "point_mass"]
+
+_LN2 = math.log(2)
+
+
+class _Rescale(Exception):
+    """A plain calibration left the trusted range: run it again scaled."""
+
+
+
+
+def point_mass(c: Compiled, v: int, code: int) -> DiscreteFactor:
+    """Return the marginal of an observed variable: all mass on its observed state."""
+    values = np.zeros(c.cards[v])
+    values[code] = 1.0
+    return DiscreteFactor.from_validated((c.names[v],), values, {c.names[v]: c.states[v]})
+
+
+def tree_cliques(c: Compiled, order_key: Any) -> tuple[list, list]:
+    """Elimination order and elimination cliques (variable ids) of the interaction graph."""
+    n = len(c.names)
+    adj: dict[int, set[int]] = {v: set() for v in range(n)}
+    for scope in c.scopes:
+        for v in scope:
+            adj[v].update(u for u in scope if u != v)
+    if isinstance(order_key, str):
+        return greedy_order(adj, dict(enumerate(c.cards)), range(n), order_key)  # type: ignore[arg-type]
+    check_order_covers(c, order_key, set(adj))
+    return eliminate(adj, order_key)
+
+
+class JunctionTree:
+    """A junction tree of a model, reusable for any evidence.
+
+    Parameters
+    ----------
+    model : BayesianNetwork or MarkovNetwork
+    elimination_order : str, optional
+        Triangulation heuristic (see ``pl.elimination.ORDERINGS``) or an explicit order.
+    max_memory : int, optional
+        Refuse (MemoryLimitError) trees whose clique tables need more bytes than this.
+
+    Attributes
+    ----------
+    cliques : list of tuple of str
+        Maximal cliques, variables in declaration order.
+    edges : list of (int, int)
+        Tree edges as ``(i, j)`` indices into ``cliques`` with ``i < j``.
+    model : BayesianNetwork or MarkovNetwork
+    clique_ids, clique_sizes, homes
+        The cliques as sorted variable ids, their table sizes, and per factor the cliques that
+        hold its scope (read by the calibration plans and the ``marginals`` strategy).
+    strategies : dict
+        Per observed set, the ``marginals`` strategy's plans and choices.
+
+    Examples
+    --------
+    >>> jt = pl.JunctionTree(pl.example("asia"))
+    >>> len(jt.cliques), jt.separator(*jt.edges[0])
+    (6, ('tub',))
+    >>> m = jt.marginals({"smoke": "yes"})
+    >>> m["lung"].values.round(3).tolist()
+    [0.1, 0.9]
+    """
+
+    def __init__(self, model: Any, *, elimination_order: Any = "min-fill",
+                 max_memory: int = DEFAULT_MAX_MEMORY) -> None:
+        c = compiled(model)
+        self.model = model
+        self.coded = c
+        self.version = c.version
+        self._plans: dict[tuple[int, ...], _CalibrationPlan] = {}
+        self.strategies: dict[tuple[int, ...], dict] = {}
+        order, elim = tree_cliques(c, elimination_key(c, elimination_order))
+        sets = clique_tree(order, elim)[0]
+        self.clique_ids = [tuple(sorted(s)) for s in sets]
+        self.structure = clique_tree_of(c.names, order, elim)
+        self.cliques = self.structure.cliques
+        self.edges = self.structure.edges
+        sizes = [math.prod(c.cards[v] for v in s) for s in self.clique_ids]
+        big = max(range(len(sizes)), key=sizes.__getitem__)
+        if 16 * sum(sizes) > max_memory:
+            raise MemoryLimitError(
+                f"the junction tree needs {sum(sizes):.3g} table entries "
+                f"({16 * sum(sizes) / 2**30:.3g} GiB with beliefs), more than "
+                f"max_memory={max_memory / 2**30:.3g} GiB; largest clique has {len(self.clique_ids[big])} "
+                f"variables ({sizes[big]:.3g} entries): {list(self.cliques[big][:12])}. Try another "
+                "elimination_order, pl.query for a few variables, or sampling (pl.approximate_query)"
+            )
+        holding: dict[int, list[int]] = {}
+        for i, s in enumerate(sets):
+            for v in s:
+                holding.setdefault(v, []).append(i)
+        self.homes = [[i for i in holding[scope[0]] if set(scope) <= sets[i]] if scope else list(range(len(sets)))
+                      for scope in c.scopes]
+        self.clique_sizes = sizes
+
+    def separator(self, i: int, j: int) -> tuple[str, ...]:
+        """Return the variables shared by cliques ``i`` and ``j`` (in clique ``i``'s order)."""
+        return self.structure.separator(i, j)
+
+    def __repr__(self) -> str:
+        width = max((len(s) for s in self.cliques), default=1) - 1
+        return f"<JunctionTree {len(self.cliques)} cliques, width {width}>"
+
+    def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
+        """Jupyter display: the tree drawn by :func:`pgm_lite.render_junction_tree`."""
+        from ..render import render_junction_tree
+
+        return render_junction_tree(self)._repr_mimebundle_(include=include, exclude=exclude, **kwargs)
+
+    def _plan(self, evidence_ids: tuple[int, ...]) -> _CalibrationPlan:
+        if self.model.version != self.version:
+            raise PGMError("the model changed after this junction tree was built; build a new one")
+        plan = self._plans.get(evidence_ids)
+        if plan is None:
+            plan = self._plans[evidence_ids] = _CalibrationPlan(self, evidence_ids)
+        return plan
+
+    def marginals(self, evidence: Mapping[str, Any] | None = None,
+                  variables: Sequence[str] | None = None) -> dict[str, DiscreteFactor]:
+        """Return ``{variable: posterior DiscreteFactor}`` after one calibration.
+
+        Observed variables get a point mass on their observed state.
+        """
+        c = self.coded
+        wanted = range(len(c.names)) if variables is None else variable_ids(c, variables)
+        evidence_ids, codes = evidence_codes(c, evidence)
+        return self._plan(evidence_ids).run(codes, wanted)
+
+    def log_probability(self, evidence: Mapping[str, Any]) -> float:
+        """Natural log of P(evidence) from the calibrated tree (-inf if impossible)."""
+        c = self.coded
+        evidence_ids, codes = evidence_codes(c, evidence)
+        log_mass = self._plan(evidence_ids).log_mass(codes)
+        if c.is_bn or log_mass == -math.inf:
+            return log_mass
+        return log_mass - self._plan(()).log_mass(())
+
+    def probability(self, evidence: Mapping[str, Any]) -> float:
+        """P(evidence) from the calibrated tree (Z(evidence)/Z for a Markov network)."""
+        return math.exp(min(self.log_probability(evidence), 0.0))
+
+
+class _CalibrationPlan:
+    """Clique tables with the evidence sliced out, message einsums, rooted traversal."""
+
+    def __init__(self, jt: JunctionTree, evidence_ids: tuple[int, ...]) -> None:
+        c = jt.coded
+        observed = set(evidence_ids)
+        self.c, self.evidence_ids = c, evidence_ids
+        self.scopes = scopes = [tuple(v for v in s if v not in observed) for s in jt.clique_ids]
+        n = len(scopes)
+        # root each tree at a clique holding observed variables (Bayesian networks: their
+        # CPDs then sit near the root, and more subtrees send messages that are exactly one)
+        first = [min(jt.homes[v], key=lambda i: (jt.clique_sizes[i], i)) for v in evidence_ids
+                 if c.is_bn]
+        self._root_forest(jt, n, first)
+        homes = self._place_factors(jt, evidence_ids)
+        self.sep: list[Any] = [None if self.parent[k] is None else
+                    tuple(v for v in scopes[k] if v in set(scopes[self.parent[k]])) for k in range(n)]
+        self._unit_messages(jt, homes, observed)
+        self.kids = [[m for m in self.children[k] if not self.unit[m]] for k in range(n)]
+        self._hugin_subscripts()
+        self._shafer_shenoy_subscripts()
+        self.fixed: dict[int, np.ndarray] | None = None
+        self.floor = 10.0 ** -tuning.SCALING_LOG10_LIMIT
+        self.scaled = self._needs_scaling()
+        self._recipes: dict[Any, Any] = {}
+
+    def _place_factors(self, jt: JunctionTree, evidence_ids: tuple[int, ...]) -> list[int]:
+        """Give each factor to the shallowest clique holding its scope (then the smallest).
+
+        So as many subtrees as possible hold only the CPDs of their own variables. Fills
+        ``inputs[k]``: ``(table, template, slots, reduced scope)`` per factor of clique ``k``.
+        """
+        c, scopes, n = self.c, self.scopes, len(self.scopes)
+        position = {v: j for j, v in enumerate(evidence_ids)}
+        depth = [0] * n
+        for k in self.preorder:
+            if self.parent[k] is not None:
+                depth[k] = depth[self.parent[k]] + 1
+        homes = [min(cands, key=lambda i: (depth[i], jt.clique_sizes[i], i)) for cands in jt.homes]
+        self.inputs: list[list[tuple]] = [[] for _ in range(n)]
+        for f, home in enumerate(homes):
+            scope = c.scopes[f]
+            ev = [(a, position[v]) for a, v in enumerate(scope) if v in position]
+            template = [slice(None)] * len(scope) if ev else None
+            self.inputs[home].append((c.tables[f], template, ev, tuple(v for v in scope if v not in position)))
+        for k, scope in enumerate(scopes):
+            covered = {v for *_, s in self.inputs[k] for v in s}
+            for v in scope:
+                if v not in covered:
+                    self.inputs[k].append((np.ones(c.cards[v]), None, [], (v,)))
+        self.psi_subs: list[Any] = [subscripts([i[3] for i in self.inputs[k]], scopes[k]) for k in range(n)]
+        return homes
+
+    def _unit_messages(self, jt: JunctionTree, homes: list[int], observed: set[int]) -> None:
+        """``unit[k]``: the upward message of k is exactly one (Bayesian networks).
+
+        Its subtree holds only CPDs of unobserved variables that live in the subtree alone,
+        which sum to one.
+        """
+        n = len(self.scopes)
+        self.unit = [False] * n
+        if not self.c.is_bn:
+            return
+        held: list[list[int]] = [[] for _ in range(n)]
+        for f, home in enumerate(homes):
+            held[home].append(f)
+        for k in reversed(self.preorder):
+            p = self.parent[k]
+            if p is None:
+                continue
+            shared = set(jt.clique_ids[k]) & set(jt.clique_ids[p])
+            self.unit[k] = all(self.unit[m] for m in self.children[k]) and all(
+                f not in observed and f not in shared for f in held[k])
+
+    def _hugin_subscripts(self) -> None:
+        scopes, sep, kids, n = self.scopes, self.sep, self.kids, len(self.scopes)
+        self.up_subs: list[Any] = [None if sep[k] is None else
+                        subscripts([scopes[k], *(sep[m] for m in kids[k])], sep[k]) for k in range(n)]
+        self.belief_subs: list[Any] = [
+            subscripts([scopes[k], *([sep[k]] if sep[k] is not None else []), *(sep[m] for m in kids[k])],
+                       scopes[k])
+            for k in range(n)
+        ]
+        self.down_subs: list[Any] = [None if sep[k] is None else
+                          subscripts([scopes[self.parent[k]]], sep[k]) for k in range(n)]
+        sizes = [math.prod(self.c.cards[v] for v in s) for s in scopes]
+        self.home: dict[int, int] = {}
+        for k, scope in enumerate(scopes):
+            for v in scope:
+                if v not in self.home or sizes[k] < sizes[self.home[v]]:
+                    self.home[v] = k
+        self.marg_subs: dict[int, Any] = {v: subscripts([scopes[k]], (v,)) for v, k in self.home.items()}
+
+    def _shafer_shenoy_subscripts(self) -> None:
+        """Prepare outputs straight from psi and the messages (no belief table is built).
+
+        Cheaper for cliques that only pass one or two messages or marginals on.
+        """
+        scopes, sep, kids, n = self.scopes, self.sep, self.kids, len(self.scopes)
+        self.inflow: list[list[Any]] = [[scopes[k], *([sep[k]] if sep[k] is not None else [])] for k in range(n)]
+        self.ss_down: dict[int, tuple[list[int], Any]] = {}
+        for m in range(n):
+            p = self.parent[m]
+            if p is not None:
+                others = [x for x in kids[p] if x != m]
+                self.ss_down[m] = (others, subscripts([*self.inflow[p], *(sep[x] for x in others)], sep[m]))
+        self.ss_marg: dict[int, Any] = {v: subscripts([*self.inflow[k], *(sep[x] for x in kids[k])], (v,))
+                        for v, k in self.home.items()}
+        self.ss_total: dict[int, Any] = {r: subscripts([*self.inflow[r], *(sep[x] for x in kids[r])], ()) for r in self.roots}
+
+    def _needs_scaling(self) -> bool:
+        """Whether to calibrate scaled from the start.
+
+        Yes when a clique has more operands than one einsum takes, or when the factors' maxima
+        multiply past ``10**tuning.SCALING_LOG10_LIMIT`` (Markov networks; they could amplify an
+        underflowed entry). Otherwise a plain calibration runs first and is rerun scaled when a
+        root's total is below ``10**-tuning.SCALING_LOG10_LIMIT`` or not finite; a plan that
+        needed scaling once stays scaled.
+        """
+        limit = tuning.MAX_EINSUM_OPERANDS
+        if any(len(i) > limit for i in self.inputs) or any(len(k) + 2 > limit for k in self.kids):
+            return True
+        growth = sum(max(top, 0.0) for top, _ in self.c.magnitudes)
+        if growth > tuning.SCALING_LOG10_LIMIT / 2:
+            return True
+        self.floor = 10.0 ** (growth - tuning.SCALING_LOG10_LIMIT)
+        return False
+
+    def _trusted(self, total: float) -> bool:
+        return self.floor <= total < math.inf
+
+    def _root_forest(self, jt: JunctionTree, n: int, first: Sequence[int] = ()) -> None:
+        """Root every tree at its first clique in ``first``, else its lowest index."""
+        adj: dict[int, list[int]] = {k: [] for k in range(n)}
+        for i, j in jt.edges:
+            adj[i].append(j)
+            adj[j].append(i)
+        self.parent: list[Any] = [None] * n  # int, None at a root
+        self.preorder: list[int] = []
+        seen = set()
+        for root in [*first, *range(n)]:
+            if root in seen:
+                continue
+            seen.add(root)
+            stack = [root]
+            while stack:
+                k = stack.pop()
+                self.preorder.append(k)
+                for m in sorted(adj[k], reverse=True):
+                    if m not in seen:
+                        seen.add(m)
+                        self.parent[m] = k
+                        stack.append(m)
+        self.children: list[list[int]] = [[] for _ in range(n)]
+        for k in self.preorder:
+            p = self.parent[k]
+            if p is not None:
+                self.children[p].append(k)
+        self.roots = [k for k in self.preorder if self.parent[k] is None]
+
+    # -- plain calibration -----------------------------------------------------------------------
+    def _potentials(self, codes: Sequence[int]) -> list[np.ndarray]:
+        if self.fixed is None:  # clique tables that hold no evidence are built once
+            self.fixed = {}
+            for k, inputs in enumerate(self.inputs):
+                if all(template is None for _, template, _, _ in inputs):
+                    self.fixed[k] = np.einsum(self.psi_subs[k], *(i[0] for i in inputs))
+        psi = []
+        for k, inputs in enumerate(self.inputs):
+            if k in self.fixed:
+                psi.append(self.fixed[k])
+                continue
+            psi.append(np.einsum(self.psi_subs[k], *slice_evidence(inputs, codes)))
+        return psi
+
+    def _collect(self, psi: list[np.ndarray]) -> list:
+        up: list = [None] * len(psi)
+        for k in reversed(self.preorder):
+            if self.parent[k] is not None and not self.unit[k]:
+                up[k] = np.einsum(self.up_subs[k], psi[k], *(up[m] for m in self.kids[k]))
+        return up
+
+    def log_mass(self, codes: Sequence[int]) -> float:
+        """Natural log of the total of the tables with this evidence (-inf if zero)."""
+        if not self.scaled:
+            psi = self._potentials(codes)
+            up = self._collect(psi)
+            masses = [float(np.einsum(self.belief_subs[r], psi[r], *(up[m] for m in self.kids[r])).sum())
+                      for r in self.roots]
+            if all(self._trusted(m) for m in masses):
+                return math.fsum([math.log(m) for m in masses])
+        return self._log_mass_scaled(codes)
+
+    def run(self, codes: Sequence[int], wanted: Iterable[int]) -> dict[str, DiscreteFactor]:
+        """Calibrate for ``codes`` and return the marginals of the ``wanted`` ids."""
+        if not self.scaled:
+            try:
+                return self._named(self._run_plain(codes, wanted), wanted, codes)
+            except _Rescale:
+                self.scaled = True
+        return self._named(self._run_scaled(codes, wanted), wanted, codes)
+
+    def _run_plain(self, codes: Sequence[int], wanted: Iterable[int]) -> dict[int, np.ndarray]:
+        psi = self._potentials(codes)
+        up = self._collect(psi)
+        down: list = [None] * len(psi)
+        results: dict[int, np.ndarray] = {}
+        need, visit = self._targets(wanted)
+        for k in self.preorder:
+            if k not in visit:
+                continue
+            extra = [] if down[k] is None else [down[k]]
+            targets = [m for m in self.children[k] if m in visit]
+            if len(need.get(k, ())) + len(targets) <= tuning.SS_MAX_OUTPUTS:
+                self._pass_on(k, psi[k], extra, up, down, need.get(k, ()), targets, results, codes)
+                continue
+            belief = np.einsum(self.belief_subs[k], psi[k], *extra, *(up[m] for m in self.kids[k]))
+            if self.parent[k] is None:
+                self._check_root(float(belief.sum()), codes)
+            for v in need.get(k, ()):
+                values = np.einsum(self.marg_subs[v], belief)
+                total = values.sum()
+                if not 0 < total < math.inf:
+                    raise _Rescale
+                results[v] = values / total
+            for m in targets:
+                sep = np.einsum(self.down_subs[m], belief)
+                if self.unit[m]:
+                    down[m] = sep
+                    continue
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    down[m] = np.where(up[m] == 0, 0.0, sep / up[m])
+        return results
+
+    def _check_root(self, total: float, codes: Sequence[int]) -> None:
+        """Ask for a scaled run when a root's total is out of the trusted range (or zero)."""
+        if not self._trusted(total):
+            raise _Rescale  # the scaled run decides whether a zero is exact
+
+    def _targets(self, wanted: Iterable[int]) -> tuple[dict[int, list[int]], set[int]]:
+        """Wanted variables per home clique, and the cliques on the way from a root to those."""
+        need: dict[int, list[int]] = {}
+        for v in wanted:
+            if v in self.home:
+                need.setdefault(self.home[v], []).append(v)
+        visit = set(self.roots)
+        for k in need:
+            at: int | None = k
+            while at is not None and at not in visit:
+                visit.add(at)
+                at = self.parent[at]
+        return need, visit
+
+    def _pass_on(self, k: int, psi: np.ndarray, extra: list, up: list, down: list, homes: Sequence[int],
+                 targets: list[int], results: dict[int, np.ndarray], codes: Sequence[int]) -> None:
+        """Shafer-Shenoy step at clique ``k``: its marginals and downward messages."""
+        ups = [up[m] for m in self.kids[k]]
+        for v in homes:
+            values = np.einsum(self.ss_marg[v], psi, *extra, *ups)
+            total = values.sum()
+            if self.parent[k] is None:
+                self._check_root(float(total), codes)
+            elif not 0 < total < math.inf:
+                raise _Rescale
+            results[v] = values / total
+        if self.parent[k] is None and not homes:
+            self._check_root(float(np.einsum(self.ss_total[k], psi, *extra, *ups)), codes)
+        for m in targets:
+            others, subs = self.ss_down[m]
+            down[m] = np.einsum(subs, psi, *extra, *(up[x] for x in others))
+
+    # -- scaled calibration (Shafer-Shenoy, every message normalised) ----------------------------
+    def _fold(self, key: tuple, scopes: Sequence[Sequence[int]], out: Sequence[int], arrays: Sequence[np.ndarray],
+              exps: Sequence[Exponent]) -> tuple[np.ndarray, Exponent]:
+        recipe = self._recipes.get(key)
+        if recipe is None:
+            recipe = self._recipes[key] = fold_recipe(scopes, out)
+        return run_fold(recipe, arrays, exps)
+
+    def _scaled_upward(self, codes: Sequence[int]) -> tuple[list, list, list, list[Exponent]]:
+        """Clique tables and upward messages, each normalised, with their exponents."""
+        psi: list[np.ndarray] = []
+        psi_exp: list[Exponent] = []
+        for k, inputs in enumerate(self.inputs):
+            arrays, exps = [], []
+            for table, (*_, scope) in zip(slice_evidence(inputs, codes), inputs):
+                table, shift = normalise(table, scope)
+                arrays.append(table)
+                exps.append(shift)
+            table, shift = self._fold(("psi", k), [i[3] for i in inputs], self.scopes[k], arrays, exps)
+            psi.append(table)
+            psi_exp.append(shift)
+        up: list = [None] * len(self.scopes)
+        up_exp: list[Exponent] = [0] * len(self.scopes)
+        for k in reversed(self.preorder):
+            if self.parent[k] is not None and not self.unit[k]:
+                kids = self.kids[k]
+                up[k], up_exp[k] = self._fold(("up", k), [self.scopes[k], *(self.sep[m] for m in kids)],
+                                              self.sep[k], [psi[k], *(up[m] for m in kids)],
+                                              [psi_exp[k], *(up_exp[m] for m in kids)])
+        return psi, psi_exp, up, up_exp
+
+    def _log_mass_scaled(self, codes: Sequence[int]) -> float:
+        return self._log_roots(*self._scaled_upward(codes))
+
+    def _log_roots(self, psi: list, psi_exp: list, up: list, up_exp: list) -> float:
+        """Natural log of the product of the roots' totals (-inf if one is zero)."""
+        total = 0.0
+        for r in self.roots:
+            kids = self.kids[r]
+            table, shift = self._fold(("total", r), [self.scopes[r], *(self.sep[m] for m in kids)], (),
+                                      [psi[r], *(up[m] for m in kids)], [psi_exp[r], *(up_exp[m] for m in kids)])
+            if not float(table) > 0:
+                return -math.inf
+            total += math.log(float(table)) + int(shift) * _LN2
+        return total
+
+    def _run_scaled(self, codes: Sequence[int], wanted: Iterable[int]) -> dict[int, np.ndarray]:
+        psi, psi_exp, up, up_exp = self._scaled_upward(codes)
+        if self._log_roots(psi, psi_exp, up, up_exp) == -math.inf:
+            raise zero_evidence(self.c, self.evidence_ids, codes)
+        need, visit = self._targets(wanted)
+        down: list = [None] * len(psi)
+        results: dict[int, np.ndarray] = {}
+        for k in self.preorder:
+            if k not in visit:
+                continue
+            own = [psi[k], *([] if down[k] is None else [down[k]])]
+            kids = self.kids[k]
+            for v in need.get(k, ()):
+                values, _ = self._fold(("marg", v), [*self.inflow[k], *(self.sep[x] for x in kids)], (v,),
+                                       [*own, *(up[x] for x in kids)], [])
+                results[v] = values / values.sum()
+            for m in self.children[k]:
+                if m in visit:
+                    others = [x for x in kids if x != m]
+                    down[m], _ = self._fold(("down", m), [*self.inflow[k], *(self.sep[x] for x in others)],
+                                            self.sep[m], [*own, *(up[x] for x in others)], [])
+        return results
+
+    def _named(self, results: dict[int, np.ndarray], wanted: Iterable[int],
+               codes: Sequence[int]) -> dict[str, DiscreteFactor]:
+        c = self.c
+        out = {}
+        observed = dict(zip(self.evidence_ids, codes))
+        for v in wanted:
+            if v in observed:
+                out[c.names[v]] = point_mass(c, v, observed[v])
+            else:
+                out[c.names[v]] = DiscreteFactor.from_validated((c.names[v],), results[v],
+                                                                {c.names[v]: c.states[v]})
+        return out
