@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 
 import networkx as nx
 
-from ._states import check_names, state_index, state_tuple
+from ._states import check_names, reject_duplicates, split_states, state_index, state_tuple
 from ._validate import check_variable
 from .exceptions import MemoryLimitError, StructureError
 from .factor import DiscreteFactor
@@ -67,6 +67,14 @@ class GraphicalModel:
     _graph: nx.Graph
     _states: dict[str, tuple[str, ...]]
     _version: int
+
+    @staticmethod
+    def _declarations(variables: Iterable[str], states: Any) -> tuple[list[str], Any, dict[str, Any]]:
+        """Return the declared variables (checked for repeats), the default and per-variable state specs."""
+        declared = list(variables)
+        reject_duplicates(declared)
+        default, per_var = split_states(states)
+        return declared, default, per_var
 
     def _init_protocol(self, graph: nx.Graph, states: dict[str, tuple[str, ...]]) -> None:
         self._graph = graph
@@ -195,6 +203,11 @@ class GraphicalModel:
         self._changed()
 
     # -- what every model provides ---------------------------------------------------------
+    @property
+    def edges(self) -> list[tuple[str, str]]:  # pragma: no cover - overridden by every model
+        """list of (str, str): the edges, in declaration order."""
+        raise NotImplementedError
+
     def check(self) -> None:  # pragma: no cover - overridden by every model
         """Raise StructureError unless the model is fully specified."""
         raise NotImplementedError
@@ -267,6 +280,14 @@ class GraphicalModel:
         from .io.interop import from_networkx
 
         return from_networkx(graph, directed=cls.is_directed)
+
+    def _link(self, u: str, v: str) -> None:
+        """Add the edge ``u - v`` (or ``u -> v``), declaring unknown ends with two states."""
+        for x in (u, v):
+            if x not in self._states:
+                self.add_variable(x)
+        self._graph.add_edge(u, v)
+        self._changed()
 
     def __copy__(self) -> GraphicalModel:
         return self.copy()

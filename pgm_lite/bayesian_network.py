@@ -11,7 +11,8 @@ import numpy as np
 from . import graphs
 from ._data import encode_table
 from ._model import GraphicalModel
-from ._states import as_variables, check_names, merge_states, reject_duplicates, split_states
+from ._states import as_variables, check_names, merge_states
+from ._typing import Edges, StatesSpec
 from .cpd import TabularCPD
 from .exceptions import ArgumentTypeError, StructureError, VariableNotFoundError
 from .factor import DiscreteFactor
@@ -63,21 +64,13 @@ class BayesianNetwork(GraphicalModel):
     is_directed = True
     _graph: nx.DiGraph
 
-    def __init__(
-        self,
-        edges: Iterable[tuple[str, str]] = (),
-        cpds: Iterable[TabularCPD] = (),
-        *,
-        variables: Iterable[str] = (),
-        states: int | Mapping[str, Any] | None = None,
-    ) -> None:
+    def __init__(self, edges: Edges = (), cpds: Iterable[TabularCPD] = (), *,
+                 variables: Iterable[str] = (), states: StatesSpec = None) -> None:
         self._cpds: dict[str, TabularCPD] = {}
         self._topological: list[str] | None = None
         cpds = list(cpds)
         edges = [_as_edge(e) for e in edges]
-        declared = list(variables)
-        reject_duplicates(declared)
-        default, per_var = split_states(states)
+        declared, default, per_var = self._declarations(variables, states)
 
         names = dict.fromkeys(declared)
         for u, v in edges:
@@ -279,11 +272,7 @@ class BayesianNetwork(GraphicalModel):
                 f"adding edge ({parent!r}, {child!r}) creates the cycle "
                 f"{' -> '.join(map(str, path + [child]))}"
             )
-        for v in (parent, child):
-            if v not in self._states:
-                self.add_variable(v)
-        self._graph.add_edge(parent, child)
-        self._changed()
+        self._link(parent, child)
 
     def add_cpd(self, cpd: TabularCPD) -> None:
         """Attach (or replace) the conditional table of ``cpd.variable``.

@@ -491,12 +491,8 @@ def is_separated(model: MarkovNetwork, x: str | Iterable[str], y: str | Iterable
     """Whether every path between ``x`` and ``y`` in a Markov network passes through ``given``.
 
     Graph separation is the global Markov property: in every distribution that factorises over
-    the graph, separated sets are conditionally independent.
-
-    Raises
-    ------
-    StructureError
-        If the sets overlap, or on a Bayesian network (use :func:`is_d_separated` there).
+    the graph, separated sets are conditionally independent. Overlapping sets, or a Bayesian
+    network (use :func:`is_d_separated` there), raise StructureError.
 
     Examples
     --------

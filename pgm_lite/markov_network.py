@@ -10,7 +10,8 @@ import networkx as nx
 
 from . import graphs
 from ._model import GraphicalModel, engine
-from ._states import as_variables, check_names, merge_states, reject_duplicates, split_states
+from ._states import as_variables, check_names, merge_states
+from ._typing import Edges, StatesSpec
 from .exceptions import ArgumentTypeError, StructureError, VariableNotFoundError
 from .factor import DiscreteFactor
 
@@ -51,19 +52,11 @@ class MarkovNetwork(GraphicalModel):
 
     is_directed = False
 
-    def __init__(
-        self,
-        edges: Iterable[tuple[str, str]] = (),
-        factors: Iterable[DiscreteFactor] = (),
-        *,
-        variables: Iterable[str] = (),
-        states: int | Mapping[str, Any] | None = None,
-    ) -> None:
-        edges = [tuple(e) for e in edges]  # type: ignore[misc]  # checked to be pairs below
+    def __init__(self, edges: Edges = (), factors: Iterable[DiscreteFactor] = (), *,
+                 variables: Iterable[str] = (), states: StatesSpec = None) -> None:
         factors = list(factors)
-        declared = list(variables)
-        reject_duplicates(declared)
-        default, per_var = split_states(states)
+        declared, default, per_var = self._declarations(variables, states)
+        edges = [tuple(e) for e in edges]  # type: ignore[misc]  # checked to be pairs below
         names = dict.fromkeys(declared)
         for e in edges:
             if len(e) != 2:
@@ -190,7 +183,7 @@ class MarkovNetwork(GraphicalModel):
         Parameters
         ----------
         latex : bool, optional
-            Return LaTeX for slides instead (``X1`` becomes ``X_{1}``).
+            Give LaTeX for a slide (``\\frac{1}{Z}``, ``\\phi``; ``X1`` becomes ``X_{1}``).
 
         Examples
         --------
@@ -309,11 +302,7 @@ class MarkovNetwork(GraphicalModel):
         check_names([u, v])
         if u == v:
             raise StructureError(f"self-loop on {u!r}: an edge joins two different variables")
-        for x in (u, v):
-            if x not in self._states:
-                self.add_variable(x)
-        self._graph.add_edge(u, v)
-        self._changed()
+        self._link(u, v)
 
     def add_factor(self, factor: DiscreteFactor) -> None:
         """Attach a factor whose scope is a clique (unknown single variables are added)."""

@@ -23,11 +23,13 @@ Block = dict[str, tuple[Any, int]]
 
 
 class _DslParser(NetworkLexer):
+    """Recursive descent over GeNIe's DSL text: ``net NAME { node X { ... }; ... };``."""
+
     def __init__(self, text: str, name: str) -> None:
         super().__init__(text, name, "{}()=;,", r"//[^\n]*|/\*[\s\S]*?\*/")
 
     def parse(self, atol: float) -> BayesianNetwork:
-        if self.n == 0:
+        if not self.n:
             raise self.error(0, "found an empty file, expected a GeNIe DSL network ('net NAME { ... };')")
         self.take("net")
         self.word("the network name")
@@ -80,8 +82,7 @@ class _DslParser(NetworkLexer):
         return found
 
     def node(self) -> None:
-        self.i += 1
-        at = self.i
+        at = self.i = self.i + 1
         name = self.word("a node name")
         if name in self.variables:
             raise self.error(at, f"found node {name!r} declared a second time, expected a new name")

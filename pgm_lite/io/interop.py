@@ -138,7 +138,7 @@ def from_pgmpy(model: Any) -> BayesianNetwork | MarkovNetwork:
     )
 
 
-def to_networkx(model: BayesianNetwork | MarkovNetwork) -> nx.Graph:
+def to_networkx(model: GraphicalModel) -> nx.Graph:
     """Return the structure as a networkx graph whose nodes carry ``states`` (a tuple of names).
 
     A :class:`BayesianNetwork` gives an ``nx.DiGraph``, a :class:`MarkovNetwork` an ``nx.Graph``;
@@ -150,7 +150,7 @@ def to_networkx(model: BayesianNetwork | MarkovNetwork) -> nx.Graph:
     >>> list(g.successors("Cloudy")), g.nodes["Rain"]["states"]
     (['Sprinkler', 'Rain'], ('F', 'T'))
     """
-    graph = nx.DiGraph() if isinstance(model, BayesianNetwork) else nx.Graph()
+    graph = nx.DiGraph() if model.is_directed else nx.Graph()
     graph.add_nodes_from((v, {"states": model.states(v)}) for v in model.variables)
     graph.add_edges_from(model.edges)
     return graph

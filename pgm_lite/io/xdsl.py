@@ -191,12 +191,12 @@ def write_xdsl(model: GraphicalModel, path_or_file: Source, *, network_name: str
 
     Examples
     --------
-    >>> import io
-    >>> out = io.StringIO()
-    >>> pl.write_xdsl(pl.example("sprinkler"), out)
-    >>> print(out.getvalue().splitlines()[3])
+    >>> from io import StringIO
+    >>> text = StringIO()
+    >>> pl.write_xdsl(pl.example("sprinkler"), text)
+    >>> print(text.getvalue().splitlines()[3])
             <cpt id="Cloudy">
-    >>> pl.read_xdsl(io.StringIO(out.getvalue())).edges == pl.example("sprinkler").edges
+    >>> pl.read_xdsl(StringIO(text.getvalue())).edges == pl.example("sprinkler").edges
     True
     """
     bn = require_bayesian(model, "GeNIe XDSL", "write_xdsl")

@@ -127,10 +127,9 @@ def write_xmlbif(model: GraphicalModel, path_or_file: Source, *, network_name: s
 
     Examples
     --------
-    >>> import io
-    >>> out = io.StringIO()
-    >>> pl.write_xmlbif(pl.example("sprinkler"), out)
-    >>> print(out.getvalue().splitlines()[3])
+    >>> import io; buffer = io.StringIO()
+    >>> pl.write_xmlbif(pl.example("sprinkler"), buffer)
+    >>> print(buffer.getvalue().splitlines()[3])
     <NAME>unknown</NAME>
     """
     model = require_bayesian(model, "XMLBIF", "write_xmlbif")
