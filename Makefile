@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test bench lint dot clean
+.PHONY: demo test docs bench lint dot chromium clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,13 +22,23 @@ $(VENV)/.dev: $(VENV)/.core
 dot:
 	@command -v dot >/dev/null 2>&1 || { $(SUDO) apt-get update && $(SUDO) apt-get install -y graphviz; }
 
+# headless Chromium + its WebDriver for the explorer's browser tests (tests/test_explore_browser.py)
+chromium:
+	@{ command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; } || \
+	  { $(SUDO) apt-get update && $(SUDO) apt-get install -y chromium chromium-driver; }
+
 demo: $(VENV)/.core dot
 	$(BIN)/python examples/quickstart.py
 
-test: $(VENV)/.dev dot
+test: $(VENV)/.dev dot chromium
 	$(BIN)/ruff check pgm_lite tests
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 --nbmake pgm_lite tests notebooks
+	$(MAKE) --no-print-directory docs
+
+# the documentation site (Sphinx, warnings are errors) into docs/_build/html
+docs: $(VENV)/.dev dot
+	$(BIN)/python -m sphinx -W --keep-going -q -b html docs docs/_build/html
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

@@ -15,20 +15,19 @@ import json
 import lzma
 import os
 import sys
-from typing import Any
-
-import numpy as np
+from typing import Any, NoReturn
 
 from . import tuning
-from ._validate import check_int, check_variable
+from ._validate import check_int, check_rng, check_variable
 from .elimination import induced_width
+from .equivalence import CPDAG
 from .examples import example, list_examples
 from .exceptions import PGMError, RenderError
 from .explore import serve
 from .inference import explain_query, map_query, query
 from .inference import marginals as all_marginals
 from .io import format_of, read, write, write_bif
-from .learning import fit, fit_em, log_likelihood
+from .learning import fit, fit_em, learn_structure, log_likelihood
 from .parameters import count_parameters
 from .render import render
 from .sampling import gibbs_sample, sample
@@ -36,22 +35,46 @@ from .sampling import gibbs_sample, sample
 __all__ = ["main"]
 
 
-def _load(net):
-    """Load NET, a file path or the name of a shipped example."""
+def _resolve(net: str) -> str:
+    """Resolve NET the same way for every subcommand: a shipped example's name or a file path.
+
+    A name that is no example, no existing file and has no extension is a mistyped example
+    name: the error suggests the nearest ones ("did you mean 'asia'?").
+    """
     if net in list_examples():
+        return "example"
+    if not os.path.exists(net) and "." not in os.path.basename(net):
+        check_variable(net, list_examples(), what="example")
+    return "file"
+
+
+def _load(net):
+    """Load NET, a file path or the name of a shipped example (see :func:`_resolve`)."""
+    if _resolve(net) == "example":
         return example(net)
     return read(net)
 
 
 def _parse_evidence(items):
-    """Turn ``["A=yes", "B=no"]`` into ``{"A": "yes", "B": "no"}``."""
-    evidence = {}
+    """Turn ``["A=yes", "B=no"]`` into ``{"A": "yes", "B": "no"}``; a variable given two states is an error."""
+    evidence: dict[str, str] = {}
     for item in items or ():
         var, sep, state = item.partition("=")
         if not sep or not var or not state:
             raise PGMError(f"evidence must look like VAR=STATE, got {item!r}")
-        evidence[var.strip()] = state.strip()
+        var, state = var.strip(), state.strip()
+        if evidence.get(var, state) != state:
+            raise PGMError(f"evidence gives {var!r} two states ({evidence[var]!r} and {state!r}); "
+                           "observe each variable once")
+        evidence[var] = state
     return evidence
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr (no usage block) and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
 # -- commands -- (each helper adds its _add_X_parser / _cmd_X pair below and registers it in _COMMANDS)
@@ -169,7 +192,7 @@ def _cmd_sample(args):
     method = args.method
     if method is None:
         method = "gibbs" if not model.is_directed else "rejection" if evidence else "forward"
-    rng = np.random.default_rng(args.seed)
+    rng = check_rng(args.seed)
     show = sys.stderr.isatty() and n > tuning.SAMPLE_CHUNK
     if method == "gibbs":
         chunks = iter([gibbs_sample(model, n, evidence=evidence, burn_in=args.burn_in, rng=rng)])
@@ -309,9 +332,7 @@ def _add_info_parser(sub):
 
 def _network_info(net):
     """Load NET and describe it as a dict (the ``info --json`` document)."""
-    if net not in list_examples() and not os.path.exists(net) and "." not in os.path.basename(net):
-        check_variable(net, list_examples(), what="example")  # a mistyped example name
-    fmt = "example" if net in list_examples() else format_of(net)
+    fmt = "example" if _resolve(net) == "example" else format_of(net)
     model = _load(net)
     bayesian = model.is_directed
     info = {
@@ -381,6 +402,51 @@ def _cmd_convert(args: argparse.Namespace) -> None:
     print(f"wrote {args.output} ({format_of(args.output)})")
 
 
+def _add_learn_parser(sub):
+    p = sub.add_parser("learn", help="learn a network's structure (and CPDs) from a CSV file")
+    p.add_argument("data", metavar="DATA", help="CSV with one column per variable; rows with empty cells are dropped")
+    p.add_argument("--method", default="hill_climb", metavar="M",
+                   help="hill_climb (default), tabu, pc, chow_liu or tan")
+    p.add_argument("--score", default="bic", metavar="S", help="bic (default), aic, bdeu, k2 or loglik")
+    p.add_argument("--max-indegree", type=int, metavar="K", help="most parents per variable (search methods)")
+    p.add_argument("--significance", type=float, default=0.01, metavar="A", help="level of PC's tests")
+    p.add_argument("--class-variable", metavar="VAR", help="class variable (required by --method tan)")
+    p.add_argument("--root", metavar="VAR", help="root of the chow_liu / tan tree")
+    p.add_argument("-o", "--output", required=True, metavar="OUT",
+                   help="write the learned network, its CPDs fitted by maximum likelihood, here (.bif, .bif.gz)")
+    p.add_argument("--render", metavar="PICTURE", help="also draw the learned structure (.svg, .png or .pdf)")
+
+
+def _cmd_learn(args):
+    import pandas as pd
+
+    if not args.output.lower().endswith((".bif", ".bif.gz")):
+        raise PGMError(f"cannot write {args.output!r}: the learned network is written as .bif or .bif.gz")
+    fmt = os.path.splitext(args.render)[1].lower().lstrip(".") if args.render else None
+    if fmt is not None and fmt not in _RENDER_FORMATS:
+        raise RenderError(f"cannot tell the picture format from {args.render!r}; "
+                          f"use one of the extensions {['.' + f for f in _RENDER_FORMATS]}")
+    try:
+        data = pd.read_csv(args.data, dtype="category", keep_default_na=False, na_values=[""])
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+        raise PGMError(f"{args.data}: cannot read the CSV data: {err}") from err
+    options = {"max_indegree": args.max_indegree, "class_variable": args.class_variable, "root": args.root}
+    options = {k: v for k, v in options.items() if v is not None}
+    if args.method == "pc":
+        options["significance"] = args.significance
+    learned = learn_structure(data, args.method, score=args.score, **options)
+    structure = learned.to_dag() if isinstance(learned, CPDAG) else learned
+    fitted = fit(structure, data.dropna())
+    name = os.path.basename(args.data).split(".")[0] or "learned"
+    write_bif(fitted, args.output, network_name=name)
+    print(f"learned {len(structure.edges)} edges over {len(structure.variables)} variables from "
+          f"{args.data} ({args.method}); wrote {args.output}", file=sys.stderr)
+    if fmt is not None:
+        with open(args.render, "wb") as out:
+            out.write(render(structure, max_nodes=None).pipe(format=fmt))
+        print(f"wrote {args.render}", file=sys.stderr)
+
+
 _COMMANDS = {
     "info": (_add_info_parser, _cmd_info),
     "count": (_add_count_parser, _cmd_count),
@@ -390,15 +456,17 @@ _COMMANDS = {
     "fit": (_add_fit_parser, _cmd_fit),
     "serve": (_add_serve_parser, _cmd_serve),
     "convert": (_add_convert_parser, _cmd_convert),
+    "learn": (_add_learn_parser, _cmd_learn),
 }
 
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the ``argparse`` parser of the ``pgm-lite`` command."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="pgm-lite",
         description="Discrete probabilistic graphical models: inspect, count, query, sample, fit, render.",
     )
+    parser.add_argument("--version", action="version", version=f"pgm-lite {sys.modules[__package__].__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add_parser, _ in _COMMANDS.values():
         add_parser(sub)

@@ -23,6 +23,7 @@ LAYERS = [
     ("pgm_lite._validate", 0),
     ("pgm_lite._states", 0),
     ("pgm_lite._typing", 0),
+    ("pgm_lite._dask", 0),
     ("pgm_lite._data", 0),
     ("pgm_lite.tuning", 0),
     ("pgm_lite.factor", 0),
@@ -31,12 +32,14 @@ LAYERS = [
     ("pgm_lite.bayesian_network", 1),
     ("pgm_lite.markov_network", 1),
     ("pgm_lite.graphs", 1),  # plain-networkx algorithms the models' convenience methods call
+    ("pgm_lite.semigraphoid", 1),  # closure / implication on plain triples of names
     ("pgm_lite.independence", 2),
     ("pgm_lite.elimination", 2),
     ("pgm_lite.parameters", 2),
     ("pgm_lite.equivalence", 2),
     ("pgm_lite.prediction", 3),
     ("pgm_lite.distributed", 3),
+    ("pgm_lite.classifier", 3),
     ("pgm_lite.progress", 0),
     ("pgm_lite.coding", 3),
     ("pgm_lite.inference", 3),

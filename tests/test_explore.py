@@ -72,13 +72,71 @@ def test_a_markov_network_is_explored_too():
 
 def test_answers_are_cached_per_evidence_pattern(asia, monkeypatch):
     session = ExplorerSession(asia)
-    first = session.state({"smoke": "yes"})
+    first = session.posteriors({"smoke": "yes"})
     calls = []
     monkeypatch.setattr(session, "_compute", lambda *a: calls.append(a) or first)
-    assert session.state({"smoke": "yes"})["svg"] == first["svg"]
+    assert session.posteriors({"smoke": "yes"}) == first
     assert calls == []
-    session.state({"smoke": "no"})
+    session.posteriors({"smoke": "no"})
     assert len(calls) == 1
+
+
+def test_each_view_is_drawn_once_whatever_the_evidence(asia, monkeypatch):
+    session = ExplorerSession(asia)
+    drawn, real_draw = [], session._draw
+    monkeypatch.setattr(session, "_draw", lambda view: drawn.append(view) or real_draw(view))
+    svgs = [session.state(e)["svg"] for e in ({}, {"smoke": "yes"}, {"smoke": "yes", "xray": "no"})]
+    session.state({"asia": "yes"}, "junction")
+    session.state({}, "junction")
+    assert drawn == ["network", "junction"]
+    assert len(set(svgs)) == 3                              # yet each shows its own posteriors
+
+
+BAR = re.compile(r'<g id="pgm-s-\d+-\d+-1"[^>]*data-variable="([^"]*)" data-state="([^"]*)"[^>]*>'
+                 r'<a [^>]*>\s*<rect class="pgm-bar" [^>]*data-full="([^"]*)" [^>]*width="([^"]*)"/>')
+PERCENT = re.compile(r'<g id="pgm-s-\d+-\d+-2"[^>]*data-variable="([^"]*)" data-state="([^"]*)"[^>]*>'
+                     r'<a [^>]*>\s*<text[^>]*>&#160;([^<]*)%</text>')
+SHAPE = re.compile(r'class="pgm-shape" data-for="([^"]*)" data-fill="([^"]*)" fill="([^"]*)"')
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_bars_percentages_and_shading_follow_the_evidence(seed):
+    bn = random_network(7, max_parents=2, rng=seed)
+    v = bn.variables[2]
+    evidence = {v: bn.states(v)[0]}
+    svg = ExplorerSession(bn).state(evidence)["svg"]
+    exact, _ = _exact(bn, evidence)
+    bars = {(a, s): (float(full), float(w)) for a, s, full, w in BAR.findall(svg)}
+    assert set(bars) == set(exact)
+    for key, (full, width) in bars.items():
+        assert full == pytest.approx(60.0) and abs(width - exact[key] * full) < 1e-6
+    percents = {(a, s): float(p) for a, s, p in PERCENT.findall(svg)}
+    assert set(percents) == set(exact)
+    assert all(abs(percents[k] - 100 * p) <= 0.05 + 1e-9 for k, p in exact.items())
+    shading = {a: (plain, fill) for a, plain, fill in SHAPE.findall(svg)}
+    assert set(shading) == set(bn.variables)
+    assert {a for a, (plain, fill) in shading.items() if fill != plain} == {v}
+
+
+@pytest.mark.parametrize("view", ["network", "moral", "junction", "factor"])
+def test_every_view_is_well_formed_svg(asia, view):
+    import xml.etree.ElementTree as ET
+
+    svg = ExplorerSession(asia).state({"smoke": "yes"}, view)["svg"]
+    root = ET.fromstring(svg)
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    if view != "network":                                   # no states: Graphviz's SVG unchanged
+        graph = {"moral": pl.render_moral_graph, "junction": pl.render_junction_tree,
+                 "factor": pl.render_factor_graph}[view](asia)
+        assert svg == re.sub(r"^.*?(?=<svg)", "", graph.pipe(format="svg").decode(), flags=re.S)
+
+
+def test_the_shading_is_the_one_render_draws(asia):
+    from pgm_lite.explore import OBSERVED_FILL
+
+    svg = pl.render(asia, evidence={"smoke": "yes"}).pipe(format="svg").decode()
+    smoke = re.search(r"<title>smoke</title>\s*<(?:path|polygon|ellipse) fill=\"([^\"]*)\"", svg)
+    assert smoke.group(1) == OBSERVED_FILL
 
 
 def test_map_matches_map_query(asia):
@@ -130,6 +188,17 @@ def test_state_route_answers_the_posterior(client, asia):
         assert client.post("/api/state", json={"view": view}).json()["view"] == view
 
 
+def test_posteriors_route_sends_only_json_posteriors(client, asia):
+    answer = client.post("/api/posteriors", json={"evidence": {"smoke": "yes", "xray": "no"}}).json()
+    assert set(answer) == {"evidence", "p_evidence", "marginals"}
+    assert answer["evidence"] == {"smoke": "yes", "xray": "no"}
+    assert answer["p_evidence"] == pytest.approx(pl.probability(asia, {"smoke": "yes", "xray": "no"}))
+    assert answer["marginals"]["smoke"] == {"yes": 1.0, "no": 0.0}
+    for v in sorted(set(asia.variables) - {"smoke", "xray"}):
+        q = pl.query(asia, [v], evidence={"smoke": "yes", "xray": "no"})
+        assert np.allclose([answer["marginals"][v][s] for s in q.states[v]], q.values, atol=1e-12)
+
+
 @pytest.mark.parametrize("body, match", [
     (b"not json", "the request body must be JSON"),
     (b"[1, 2]", "must be a JSON object, got list"),
@@ -140,7 +209,8 @@ def test_state_route_answers_the_posterior(client, asia):
     (b'{"view": "nope"}', "unknown view 'nope'"),
 ])
 def test_malformed_requests_answer_a_clear_message(client, body, match):
-    for route in ("/api/state", "/api/map") if b"view" not in body else ("/api/state",):
+    routes = ("/api/state", "/api/posteriors", "/api/map") if b"view" not in body else ("/api/state",)
+    for route in routes:
         response = client.post(route, content=body)
         assert response.status_code == 400
         assert re.search(match, response.json()["error"])

@@ -16,10 +16,10 @@ from ..exceptions import MissingDependencyError
 from ..inference import marginals
 from ..render import render
 from ._app import create_app, serve
-from ._session import VIEWS, ExplorerSession
+from ._session import OBSERVED_FILL, VIEWS, ExplorerSession
 from ._widget import explorer_widget
 
-__all__ = ["explore", "serve", "create_app", "ExplorerSession", "VIEWS"]
+__all__ = ["explore", "serve", "create_app", "ExplorerSession", "VIEWS", "OBSERVED_FILL"]
 
 
 def explore(model: Any, *, evidence: Mapping[str, Any] | None = None, name: str = "model") -> Any:

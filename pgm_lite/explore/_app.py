@@ -1,6 +1,8 @@
 """The explorer's web app (Starlette) and its server (uvicorn): optional extra ``[explore]``.
 
-Routes: ``GET /`` the page, ``POST /api/state`` and ``POST /api/map`` (JSON in, JSON out). Every
+Routes: ``GET /`` the page; ``POST /api/state`` (posteriors and the SVG of a view: the first
+load and a view switch), ``POST /api/posteriors`` (posteriors only, what a click asks: the page
+updates the picture in place) and ``POST /api/map`` (JSON in, JSON out). Every
 failure answers JSON ``{"error": message}`` that the page shows; no traceback ever leaves the
 server, and no route reads a file: the model was read once, before the app was made.
 """
@@ -91,6 +93,7 @@ def create_app(model: Any, *, name: str = "model") -> Any:
         Route("/", index, methods=["GET"]),
         Route("/api/state", api(lambda b: session.state(b.get("evidence"), b.get("view", "network"))),
               methods=["POST"]),
+        Route("/api/posteriors", api(lambda b: session.posteriors(b.get("evidence"))), methods=["POST"]),
         Route("/api/map", api(lambda b: session.map(b.get("evidence"))), methods=["POST"]),
     ]
     app = Starlette(routes=routes)

@@ -1,10 +1,13 @@
 """The explorer's single page: plain HTML, CSS and a little JavaScript, no build step, nothing
-fetched from elsewhere (works offline). The picture is the Graphviz SVG the server sends.
+fetched from elsewhere (works offline). The picture is the Graphviz SVG the server sends once
+per view; a click fetches only the posteriors and the script updates the picture in place.
 """
 
 from __future__ import annotations
 
 import html
+
+from ._session import OBSERVED_FILL
 
 __all__ = ["page"]
 
@@ -32,7 +35,7 @@ const ui = {
   view: document.getElementById("view"), download: document.getElementById("download"),
   mapResult: document.getElementById("map-result"),
 };
-const current = { evidence: {}, view: "network", svg: "" };
+const current = { evidence: {}, view: "network", states: new Map(), shapes: [], asked: 0, stale: false };
 
 function done() { document.body.dataset.updates = String(Number(document.body.dataset.updates) + 1); }
 function showMessage(text) { ui.message.textContent = text; ui.message.hidden = false; }
@@ -60,14 +63,20 @@ function drawEvidence() {
     li.textContent = `${name} = ${current.evidence[name]}`;
     const clear = document.createElement("button");
     clear.textContent = "\\u00d7"; clear.title = `clear ${name}`;
-    clear.addEventListener("click", () => { const next = { ...current.evidence }; delete next[name]; update(next); });
+    clear.addEventListener("click", () => { const next = { ...current.evidence }; delete next[name]; observe(next); });
     li.append(clear); ui.evidence.append(li);
   }
 }
 
+// Index the picture once per view: per state its cells (they carry data-probability), its bar
+// and its percentage; per variable the shape shaded when it is observed.
 function bindStates() {
-  for (const el of ui.picture.querySelectorAll("[data-variable][data-state]")) {
-    const box = el.getBBox();
+  current.states = new Map();
+  current.shapes = Array.from(ui.picture.querySelectorAll(".pgm-shape"));
+  const cells = Array.from(ui.picture.querySelectorAll("[data-variable][data-state]"));
+  const boxes = cells.map((el) => el.getBBox());   // all reads before any write: one layout, not n
+  cells.forEach((el, index) => {
+    const box = boxes[index];
     const hit = document.createElementNS("http://www.w3.org/2000/svg", "rect");
     hit.setAttribute("class", "pgm-hit");
     for (const [k, v] of [["x", box.x], ["y", box.y], ["width", box.width], ["height", box.height]]) {
@@ -75,33 +84,87 @@ function bindStates() {
     }
     hit.setAttribute("fill", "transparent");
     el.insertBefore(hit, el.firstChild);
+    const key = JSON.stringify([el.dataset.variable, el.dataset.state]);
+    if (!current.states.has(key)) current.states.set(key, { cells: [], bar: null, text: null, p: Number(el.dataset.probability) });
+    const entry = current.states.get(key);
+    entry.cells.push(el);
+    entry.bar = entry.bar || el.querySelector("rect.pgm-bar");
+    if (el.id.endsWith("-2")) entry.text = el.querySelector("text");
     const toggle = (event) => {
       event.preventDefault();
       const name = el.dataset.variable, state = el.dataset.state, next = { ...current.evidence };
       if (next[name] === state) { delete next[name]; } else { next[name] = state; }
-      update(next);
+      observe(next);
     };
     el.addEventListener("click", toggle);
     el.addEventListener("keydown", (event) => { if (event.key === "Enter" || event.key === " ") toggle(event); });
-  }
+  });
 }
 
-function draw(data) {
-  current.evidence = data.evidence; current.svg = data.svg; current.view = data.view;
-  ui.picture.innerHTML = data.svg;
-  bindStates();
+// Show new posteriors in place: bars, percentages, data-probability, shading, side panel (only
+// what changed is touched, so a click on a big network repaints little).
+function apply(data) {
+  current.evidence = data.evidence;
+  for (const [name, table] of Object.entries(data.marginals)) {
+    for (const [state, p] of Object.entries(table)) {
+      const entry = current.states.get(JSON.stringify([name, state]));
+      if (!entry || entry.p === p) continue;
+      entry.p = p;
+      for (const cell of entry.cells) cell.setAttribute("data-probability", String(p));
+      if (entry.bar) entry.bar.setAttribute("width", String(p * Number(entry.bar.dataset.full)));
+      if (entry.text) entry.text.textContent = `\\u00a0${(100 * p).toFixed(1)}%`;
+    }
+  }
+  for (const shape of current.shapes) {
+    const fill = Object.hasOwn(current.evidence, shape.dataset.for) ? OBSERVED_FILL : shape.dataset.fill;
+    if (shape.getAttribute("fill") !== fill) shape.setAttribute("fill", fill);
+  }
   drawEvidence();
   ui.pe.textContent = Number(data.p_evidence).toPrecision(6);
   ui.pe.dataset.value = String(data.p_evidence);
-  URL.revokeObjectURL(ui.download.href);
-  ui.download.href = URL.createObjectURL(new Blob([data.svg], { type: "image/svg+xml" }));
-  ui.download.download = `${document.body.dataset.model}-${data.view}.svg`;
+  current.stale = true;
 }
 
-async function update(evidence, view) {
-  const [ok, data] = await post("api/state", { evidence, view: view || current.view });
-  if (ok) { ui.message.hidden = true; ui.mapResult.replaceChildren(); draw(data); }
+// The download is the picture as it is now (without the page's click targets), made when the
+// link is used rather than on every click.
+function refreshDownload() {
+  const svg = ui.picture.querySelector("svg");
+  if (!svg || !current.stale) return;
+  const copy = svg.cloneNode(true);
+  for (const hit of copy.querySelectorAll(".pgm-hit")) hit.remove();
+  const text = '<?xml version="1.0" encoding="UTF-8" standalone="no"?>\\n'
+    + new XMLSerializer().serializeToString(copy);
+  URL.revokeObjectURL(ui.download.href);
+  ui.download.href = URL.createObjectURL(new Blob([text], { type: "image/svg+xml" }));
+  ui.download.download = `${document.body.dataset.model}-${current.view}.svg`;
+  current.stale = false;
+}
+
+function answered(ok, data) {
+  if (ok) { ui.message.hidden = true; ui.mapResult.replaceChildren(); }
   else { showMessage(data.error || "the request failed"); ui.view.value = current.view; }
+  return ok;
+}
+
+// A click: only posteriors travel; the picture stays and is updated in place.
+async function observe(evidence) {
+  const asked = ++current.asked;
+  const [ok, data] = await post("api/posteriors", { evidence });
+  if (asked === current.asked && answered(ok, data)) apply(data);   // a later click wins
+  done();
+}
+
+// The first load and a view switch: the server sends the picture of the view.
+async function show(view) {
+  const asked = ++current.asked;
+  const [ok, data] = await post("api/state", { evidence: current.evidence, view });
+  if (asked === current.asked && answered(ok, data)) {
+    current.view = data.view;
+    ui.picture.innerHTML = data.svg;
+    bindStates();
+    apply(data);
+    refreshDownload();
+  }
   done();
 }
 
@@ -121,9 +184,10 @@ async function showMap() {
 }
 
 document.getElementById("map").addEventListener("click", showMap);
-document.getElementById("clear").addEventListener("click", () => update({}));
-ui.view.addEventListener("change", () => update(current.evidence, ui.view.value));
-update({});
+for (const event of ["click", "contextmenu", "focus", "pointerdown"]) ui.download.addEventListener(event, refreshDownload);
+document.getElementById("clear").addEventListener("click", () => observe({}));
+ui.view.addEventListener("change", () => show(ui.view.value));
+show("network");
 """
 
 
@@ -155,6 +219,6 @@ Posteriors come from exact inference.</p>
 <h2>View</h2><select id="view" aria-label="view">{options}</select>
 <p><a id="download" href="#" download="picture.svg">Download the picture (SVG)</a></p>
 </aside>
-<script>{_SCRIPT}</script>
+<script>const OBSERVED_FILL = "{OBSERVED_FILL}";{_SCRIPT}</script>
 </body></html>
 """

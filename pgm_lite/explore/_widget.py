@@ -28,8 +28,10 @@ function render({ model, el }) {
       + ` | P(evidence) = ${Number(model.get("p_evidence")).toPrecision(6)}`
       + (message ? ` | ${message}` : "");
     panel.style.color = message ? "#8b0000" : "";
-    for (const g of picture.querySelectorAll("[data-variable][data-state]")) {
-      const box = g.getBBox();
+    const cells = Array.from(picture.querySelectorAll("[data-variable][data-state]"));
+    const boxes = cells.map((g) => g.getBBox());   // all reads before any write: one layout
+    cells.forEach((g, index) => {
+      const box = boxes[index];
       const hit = document.createElementNS("http://www.w3.org/2000/svg", "rect");
       for (const [k, v] of [["x", box.x], ["y", box.y], ["width", box.width], ["height", box.height]]) {
         hit.setAttribute(k, String(v));
@@ -45,7 +47,7 @@ function render({ model, el }) {
         model.set("evidence", next);
         model.save_changes();
       });
-    }
+    });
   }
   model.on("change:svg", draw);
   model.on("change:message", draw);

@@ -9,18 +9,25 @@ pandas Categorical columns. Gibbs sampling (Bayesian and Markov networks) lives 
 from __future__ import annotations
 
 import math
-
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from .._model import GraphicalModel
+from .._dask import dask_engine_name
+from .._model import GraphicalModel, engine
 from .._typing import RNGLike
 from .._validate import check_int, check_option, check_rng, check_variables
 from ..exceptions import PGMError, StructureError, ZeroEvidenceError
 from ..factor import DiscreteFactor
-from ._forward import check_sample_memory, describe_evidence, forward_chunked, forward_codes, forward_plan, to_frame
+from ._forward import (
+    check_sample_memory,
+    describe_evidence,
+    forward_chunked,
+    forward_codes,
+    forward_plan,
+    to_frame,
+)
 from .gibbs import gibbs_sample
 
 __all__ = ["sample", "approximate_query"]
@@ -35,7 +42,7 @@ def _check_method(method, choices=METHODS):
 def sample(model: GraphicalModel, n_samples: int, *, rng: RNGLike = None,
            evidence: Mapping[str, Any] | None = None, method: str = "forward",
            as_codes: bool = False, max_draws: int | None = None,
-           max_memory: int | None = None) -> Any:
+           max_memory: int | None = None, chunks: int | None = None) -> Any:
     """Draw samples from a Bayesian network (or a Markov network with ``method="gibbs"``).
 
     Parameters
@@ -63,6 +70,10 @@ def sample(model: GraphicalModel, n_samples: int, *, rng: RNGLike = None,
     max_memory : int, optional
         Bytes the codes of the sample may take (default ``tuning.SAMPLE_MAX_MEMORY``, 8 GiB);
         larger requests raise MemoryLimitError before anything is allocated.
+    chunks : int, optional
+        Return a Dask DataFrame of partitions of ``chunks`` rows, each drawn with its own
+        ``SeedSequence(rng).spawn`` stream (reproducible for the same ``rng`` and ``chunks``;
+        needs the ``[dask]`` extra; see :mod:`pgm_lite.distributed`).
 
     Returns
     -------
@@ -102,6 +113,9 @@ def sample(model: GraphicalModel, n_samples: int, *, rng: RNGLike = None,
     >>> sorted(set(lw["_weight"].round(1)))
     [0.1, 0.8]
     """
+    if chunks is not None:
+        return engine(dask_engine_name("sample"))(model, n_samples, chunks=chunks, rng=rng, evidence=evidence,
+                                                   method=method, max_draws=max_draws)
     n = check_int("n_samples", n_samples, minimum=1)
     _check_method(method)
     if method == "gibbs":

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-
 from collections.abc import Mapping
 from typing import Any
 
@@ -12,8 +11,15 @@ import numpy as np
 from .._model import GraphicalModel
 from .._typing import RNGLike
 from .._validate import check_int, check_rng
-from ..exceptions import PGMError, ZeroEvidenceError
-from ._forward import check_sample_memory, describe_evidence, forward_codes, forward_plan, parent_rows, to_frame
+from ..exceptions import ZeroEvidenceError
+from ._forward import (
+    check_sample_memory,
+    describe_evidence,
+    forward_codes,
+    forward_plan,
+    parent_rows,
+    to_frame,
+)
 
 __all__ = ["gibbs_sample"]
 
