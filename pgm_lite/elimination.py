@@ -322,19 +322,32 @@ def interaction_graph(model: Any) -> nx.Graph:
     return graph
 
 
-def elimination_order(model: Any, heuristic: str | Sequence[str] = "min-fill", *,
-                      variables: Iterable[str] | None = None) -> list[str]:
+def _renamed(function: str, old: str, value: Any, current: Any) -> Any:
+    """Return ``value`` (and warn) when the deprecated keyword ``old`` was used, else ``current``."""
+    if value is None:
+        return current
+    warnings.warn(f"{function}({old}=) is deprecated; use elimination_order=", DeprecationWarning,
+                  stacklevel=3)
+    return value
+
+
+def elimination_order(model: Any, elimination_order: str | Sequence[str] = "min-fill", *,
+                      variables: Iterable[str] | None = None,
+                      heuristic: str | Sequence[str] | None = None) -> list[str]:
     """Return an elimination order chosen by a greedy heuristic.
 
     Parameters
     ----------
     model : BayesianNetwork or MarkovNetwork
         The model whose interaction graph is triangulated.
-    heuristic : str or list of str, optional
+    elimination_order : str or list of str, optional
         ``"min-degree"``, ``"min-fill"``, ``"weighted-min-fill"`` or ``"min-weight"``
-        (see ``ORDERINGS``), or an explicit order, which is validated and returned.
+        (see ``ORDERINGS``), or an explicit order, which is validated and returned (the
+        option has this name everywhere in the package).
     variables : iterable of str, optional
         The variables to eliminate (default: all); the others stay in the graph.
+    heuristic : str or list of str, optional
+        Deprecated spelling of ``elimination_order`` (a DeprecationWarning says so).
 
     Returns
     -------
@@ -359,6 +372,7 @@ def elimination_order(model: Any, heuristic: str | Sequence[str] = "min-fill", *
     ...
     pgm_lite.exceptions.OptionError: unknown elimination order 'min-fil'; choose from ['min-degree', 'min-fill', 'weighted-min-fill', 'min-weight'] or pass an explicit list of variables
     """
+    heuristic = _renamed("elimination_order", "heuristic", heuristic, elimination_order)
     states = {v: None for v in model.variables}
     wanted = list(states) if variables is None else [check_variable(v, states) for v in variables]
     if not isinstance(heuristic, str):
@@ -383,14 +397,17 @@ def _check_permutation(order, wanted):
         raise StructureError(f"elimination order misses variable(s) {format_choices(missing)}")
 
 
-def induced_width(model: Any, order: str | Sequence[str]) -> int:
+def induced_width(model: Any, elimination_order: str | Sequence[str] = "min-fill", *,
+                  order: str | Sequence[str] | None = None) -> int:
     """Return the induced width of an elimination order: the largest clique it creates, minus one.
 
     Parameters
     ----------
     model : BayesianNetwork or MarkovNetwork
-    order : list of str or str
-        A permutation of the model's variables, or a heuristic name.
+    elimination_order : list of str or str, optional
+        A permutation of the model's variables, or a heuristic name (default ``"min-fill"``).
+    order : list of str or str, optional
+        Deprecated spelling of ``elimination_order`` (a DeprecationWarning says so).
 
     Examples
     --------
@@ -398,11 +415,14 @@ def induced_width(model: Any, order: str | Sequence[str]) -> int:
     >>> pl.induced_width(bn, ["A", "B", "C", "D"]), pl.induced_width(bn, ["B", "C", "A", "D"])
     (1, 2)
     """
-    if isinstance(order, str):
-        order = elimination_order(model, order)
-    order = elimination_order(model, list(order))
-    steps = elimination_steps(interaction_graph(model), order)
+    spec = _renamed("induced_width", "order", order, elimination_order)
+    names = _order_of(model, spec if isinstance(spec, str) else list(spec))
+    steps = elimination_steps(interaction_graph(model), names)
     return max((len(s.neighbors) for s in steps), default=0)
+
+
+def _order_of(model: Any, spec: str | Sequence[str]) -> list[str]:
+    return elimination_order(model, spec)
 
 
 @dataclass(frozen=True)
@@ -554,10 +574,7 @@ def junction_tree_structure(model: Any, elimination_order: str | Sequence[str] =
     >>> t.cliques, t.edges
     ([('Cloudy', 'Sprinkler', 'Rain'), ('Sprinkler', 'Rain', 'WetGrass')], [(0, 1)])
     """
-    if heuristic is not None:
-        warnings.warn("junction_tree_structure(heuristic=) is deprecated; use elimination_order=",
-                      DeprecationWarning, stacklevel=2)
-        elimination_order = heuristic
+    elimination_order = _renamed("junction_tree_structure", "heuristic", heuristic, elimination_order)
     names = model.variables
     graph = interaction_graph(model)
     index = {v: i for i, v in enumerate(names)}

@@ -124,3 +124,12 @@ def test_query_planner_min_fill_matches_the_registry_order():
         todo = sorted(set(adj) - keep)
         expected = greedy_order({v: set(a) for v, a in adj.items()}, {}, todo, "min-fill")[0]
         assert min_fill_ids({v: set(a) for v, a in adj.items()}, todo)[0] == expected
+
+
+def test_one_name_for_the_elimination_option_old_spellings_warn(asia):
+    assert pl.elimination_order(asia, elimination_order="min-degree") == pl.elimination_order(asia, "min-degree")
+    with pytest.warns(DeprecationWarning, match=r"elimination_order\(heuristic=\) is deprecated; use elimination_order="):
+        assert pl.elimination_order(asia, heuristic="min-degree") == pl.elimination_order(asia, "min-degree")
+    assert pl.induced_width(asia) == pl.induced_width(asia, elimination_order="min-fill")
+    with pytest.warns(DeprecationWarning, match=r"induced_width\(order=\) is deprecated"):
+        assert pl.induced_width(asia, order=asia.variables) == pl.induced_width(asia, asia.variables)
