@@ -560,6 +560,8 @@ def junction_tree_structure(model: Any, elimination_order: str | Sequence[str] =
                             heuristic: str | Sequence[str] | None = None) -> CliqueTree:
     """Return the :class:`CliqueTree` a junction tree of ``model`` uses (no tables, no inference).
 
+    The cliques are those the elimination creates, non-maximal ones merged into a neighbour.
+
     Parameters
     ----------
     model : BayesianNetwork or MarkovNetwork
