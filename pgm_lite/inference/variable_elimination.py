@@ -37,7 +37,9 @@ class _Check:
 
     def may_be_zero(self, c: Compiled, plan: Plan, codes: Sequence[int]) -> bool:
         """Return False if the piece's total is certainly positive; else build its subplan (once)."""
-        if self.guards is not None and self._guards_hold(codes) and self._witness(c, plan, codes):
+        # positive when every observed CPD is positive at its state, or when one possible
+        # assignment is found; either proof skips the exact check
+        if self.guards is not None and (self._guards_hold(codes) or self._witness(c, plan, codes)):
             return False
         if self.sp is None:
             self.sp = SubPlan(c, self.factors, plan.evidence_ids, (), plan.order_key)
