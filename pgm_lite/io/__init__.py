@@ -130,7 +130,11 @@ def read(path_or_file: Source, *, format: str | None = None, atol: float = ATOL,
     MissingFileError
         If the file does not exist (also a FileNotFoundError).
     ParseError
-        For a format that cannot be told (listing the supported extensions) or a malformed file.
+        For a format that cannot be told (listing the supported extensions) or a malformed file;
+        also for a ``.gz`` file inflating to more than ``pgm_lite.tuning.READ_MAX_GZIP_BYTES``
+        (256 MiB; it is inflated in steps, so a gzip bomb is refused there) and for a table whose
+        reading would need more than ``pgm_lite.tuning.READ_MAX_TABLE_BYTES`` (1 GiB), refused
+        before allocating. Set either constant to read bigger files.
 
     Examples
     --------

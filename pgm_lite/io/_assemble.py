@@ -8,14 +8,15 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
+from .. import tuning
 from .._validate import format_choices
 from ..bayesian_network import BayesianNetwork
 from ..cpd import TabularCPD
-from ..exceptions import ArgumentTypeError, ParseError
+from ..exceptions import ArgumentTypeError, ParseError, StructureError
 from ..markov_network import MarkovNetwork
 
-__all__ = ["ATOL", "assemble_network", "check_structure", "check_rows", "describe", "make_cpd",
-           "require_bayesian", "require_model"]
+__all__ = ["ATOL", "assemble_network", "check_structure", "check_rows", "check_table_bytes", "table_bytes", "describe", "build_network",
+           "make_cpd", "require_bayesian", "require_model"]
 
 #: The one tolerance rule of every reader: a table row may sum to one within ``ATOL`` (numbers
 #: are kept as written; inference normalises rows). 0.01 is pgmpy's ``check_model`` tolerance, so
@@ -26,6 +27,42 @@ ATOL = 1e-2
 
 Where = Any
 ErrorAt = Callable[[Any, str], ParseError]
+
+
+#: Bytes a reader needs per table entry (the entries as read, the CPD's own copy, the row checks'
+#: temporaries), per row (which rows were given and where) and per state name (a short str).
+_ENTRY_BYTES, _ROW_BYTES, _STATE_BYTES = 18, 17, 64
+
+
+def table_bytes(entries: int, rows: int, n_states: int) -> int:
+    """Return about how many bytes reading a table of ``entries`` entries, ``rows`` rows and
+    ``n_states`` state names needs (compare with ``pgm_lite.tuning.READ_MAX_TABLE_BYTES``).
+    """
+    return _ENTRY_BYTES * entries + _ROW_BYTES * rows + _STATE_BYTES * n_states
+
+
+def check_table_bytes(what: str, entries: int, rows: int, n_states: int, error: ErrorAt, where: Where) -> None:
+    """Refuse, before allocating, a table whose reading needs more than ``tuning.READ_MAX_TABLE_BYTES``.
+
+    ``entries`` is the number of table entries, ``rows`` of parent configurations and
+    ``n_states`` of state names the table brings; ``error(where, message)`` locates the refusal.
+
+    Examples
+    --------
+    >>> def error(where, message):
+    ...     return pl.ParseError(message, file="f.bif", line=where)
+    >>> check_table_bytes("'C'", 2**27, 2**26, 54, error, 3)
+    Traceback (most recent call last):
+    ...
+    pgm_lite.exceptions.ParseError: f.bif:3: found a table of 134217728 entries for 'C', expected at most 59,652,323 entries: reading it needs about 3.3 GiB, more than pgm_lite.tuning.READ_MAX_TABLE_BYTES = 1,073,741,824 bytes (raise it to read this file)
+    """
+    limit = tuning.READ_MAX_TABLE_BYTES
+    need = table_bytes(entries, rows, n_states)
+    if need > limit:
+        raise error(where, f"found a table of {entries} entries for {what}, expected at most "
+                           f"{limit // _ENTRY_BYTES:,} entries: reading it needs about {need / 2**30:.1f} GiB, "
+                           f"more than pgm_lite.tuning.READ_MAX_TABLE_BYTES = {limit:,} bytes "
+                           "(raise it to read this file)")
 
 
 def require_bayesian(model: object, fmt: str, writer: str) -> BayesianNetwork:
@@ -59,8 +96,8 @@ def require_model(model: object, writer: str) -> BayesianNetwork | MarkovNetwork
 
 def check_structure(variables: Mapping[str, tuple[Sequence[str], Where]],
                     blocks: Mapping[str, tuple[Sequence[str], Sequence[Where], Where, Any]],
-                    error: ErrorAt, block: str = "table") -> None:
-    """Check that tables and declarations match and the graph is acyclic.
+                    error: ErrorAt, block: str = "table", *, acyclic: bool = True) -> None:
+    """Check that tables and declarations match and (with ``acyclic``) the graph is acyclic.
 
     Parameters
     ----------
@@ -72,6 +109,9 @@ def check_structure(variables: Mapping[str, tuple[Sequence[str], Where]],
         ``error(where, message) -> ParseError`` locating ``where`` in the file.
     block : str
         What the file calls a table, for the messages.
+    acyclic : bool
+        Whether to look for a cycle too (:func:`build_network` leaves that to the model and
+        locates a cycle only when the model refuses one).
     """
     for child, (parents, parent_at, at, _) in blocks.items():
         if child not in variables:
@@ -87,6 +127,8 @@ def check_structure(variables: Mapping[str, tuple[Sequence[str], Where]],
     for v, (_, at) in variables.items():
         if v not in blocks:
             raise error(at, f"found variable {v!r} without a {block}, expected one")
+    if not acyclic:
+        return
     graph = nx.DiGraph()
     graph.add_nodes_from(variables)
     graph.add_edges_from((p, c) for c, b in blocks.items() for p in b[0])
@@ -105,7 +147,7 @@ def assemble_network(variables: Mapping[str, tuple[Sequence[str], Where]],
     ``blocks`` maps each child to ``(parents, parent wheres, where, flat table)``, the table's
     entries in C order over ``(*parents, child)``; ``positions`` are stored on the network.
     """
-    check_structure(variables, blocks, error, block)
+    check_structure(variables, blocks, error, block, acyclic=False)
     states = {v: tuple(s) for v, (s, _) in variables.items()}
     cpds = []
     for child in variables:
@@ -119,10 +161,23 @@ def assemble_network(variables: Mapping[str, tuple[Sequence[str], Where]],
         table = np.asarray(flat, dtype=float).reshape(*cards, k)
         check_rows(child, parents, states, table, _constant(at), error, atol=atol)
         cpds.append(make_cpd(child, parents, states, table, atol))
-    bn = BayesianNetwork(cpds=cpds, variables=list(variables), states=states)
+    bn = build_network(cpds, variables, blocks, error, block)
     if positions:
         bn.set_positions(positions)
     return bn
+
+
+def build_network(cpds: Sequence[TabularCPD], variables: Mapping[str, tuple[Sequence[str], Where]],
+                  blocks: Mapping[str, tuple[Sequence[str], Sequence[Where], Where, Any]], error: ErrorAt,
+                  block: str) -> BayesianNetwork:
+    """Return the network of checked CPDs (one per variable, in declaration order); a cycle,
+    which the network refuses, is reported at its place in the file.
+    """
+    try:
+        return BayesianNetwork(cpds=cpds, variables=list(variables))
+    except StructureError as err:
+        check_structure(variables, blocks, error, block)
+        raise error(blocks[next(iter(blocks))][2], str(err)) from err  # pragma: no cover - a cycle is found
 
 
 def _constant(where: Where) -> Callable[[int], Where]:

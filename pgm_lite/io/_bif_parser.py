@@ -16,21 +16,26 @@ import numpy as np
 
 from ..bayesian_network import BayesianNetwork
 from ..cpd import TabularCPD
-from ._assemble import ATOL, check_rows, check_structure, describe, make_cpd
+from ..exceptions import ShapeError
+from ._assemble import (
+    ATOL,
+    build_network,
+    check_rows,
+    check_structure,
+    check_table_bytes,
+    describe,
+    make_cpd,
+)
 from ._lexer import Lexer
+from ._source import parse_count, strip_comments
 
 __all__ = ["BifParser"]
 
 _TOKEN = re.compile(r'"[^"\n]*"|[{}()\[\];,|]|[^\s{}()\[\];,|"]+|"')
-_COMMENT = re.compile(r'"[^"\n]*"|//[^\n]*|/\*[\s\S]*?\*/')
+_STRING = r'"[^"\n]*"'
 _PUNCT = frozenset("{}()[];,|")
-_MAX_ENTRIES = 2**27
 _BAD_KEY = _PUNCT | {'"'}
-
-
-def _blank(match: re.Match[str]) -> str:
-    text = match.group()
-    return text if text[0] == '"' else re.sub(r"[^\n]", " ", text)
+_TYPE_HEAD = ["{", "type", "discrete", "["]
 
 
 class BifParser(Lexer):
@@ -40,7 +45,7 @@ class BifParser(Lexer):
         # BIF has its own tokens and comments, so Lexer.__init__ is not used
         self.atol = atol
         if "/" in text:
-            text = _COMMENT.sub(_blank, text)
+            text = strip_comments(text, name, _STRING, "//[^\n]*")
         self.text, self.name = text, name
         self.token = _TOKEN
         self.punctuation = _BAD_KEY
@@ -137,6 +142,8 @@ class BifParser(Lexer):
         self.take("}")
 
     def variable(self) -> None:
+        if self._variable_fast():
+            return
         self.i += 1
         at = self.i
         name = self.name_token("a variable name")
@@ -158,15 +165,46 @@ class BifParser(Lexer):
         self.i += 1
         self.variables[name] = (states, at)
 
+    def _find(self, token: str, start: int) -> int:
+        """Return the index of the next ``token`` from ``start``, or -1."""
+        try:
+            return self.toks.index(token, start)
+        except ValueError:
+            return -1
+
+    def _variable_fast(self) -> bool:
+        """Read ``variable NAME { type discrete [ k ] { s1, ..., sk }; }`` with slices of the token
+        list; return False (nothing consumed) for anything else, which the token walk then reads.
+        """
+        toks, i = self.toks, self.i
+        if toks[i + 2:i + 6] != _TYPE_HEAD or toks[i + 7:i + 9] != ["]", "{"]:
+            return False
+        close = self._find("}", i + 9)
+        if close < 0:
+            return False
+        seg = toks[i + 9:close]
+        states, name = seg[::2], toks[i + 1]
+        k = len(states)
+        if (parse_count(toks[i + 6]) != k or len(seg) != 2 * k - 1 or seg[1::2].count(",") != k - 1
+                or toks[close + 1:close + 3] != [";", "}"] or name in _BAD_KEY or not _BAD_KEY.isdisjoint(states)):
+            return False
+        if self.quoted:
+            name = name[1:-1] if name[0] == '"' else name
+            states = [t[1:-1] if t[0] == '"' else t for t in states]
+        if name in self.variables or len(set(states)) != k:
+            return False
+        self.variables[name] = (tuple(states), i + 1)
+        self.i = close + 3
+        return True
+
     def variable_type(self, name: str) -> tuple[str, ...]:
         self.i += 1
         self.take("discrete")
         self.take("[")
         at = self.i
-        tok = self.peek()
-        if tok is None or not (tok.isascii() and tok.isdigit()) or int(tok) < 1:
-            raise self.expected(self.i, "the number of states (a positive integer)")
-        k = int(tok)
+        k = parse_count(self.peek())
+        if k is None or k < 1:
+            raise self.expected(self.i, "the number of states (a positive integer of at most 18 digits)")
         self.i += 1
         self.take("]")
         self.take("{")
@@ -187,7 +225,32 @@ class BifParser(Lexer):
         self.take(";")
         return tuple(states)
 
-    def probability(self) -> None:
+    def _header_fast(self) -> tuple[int, str, list[str], list[int]] | None:
+        """Read ``probability ( child | p1, p2 )`` with slices; None (nothing consumed) otherwise."""
+        toks, i = self.toks, self.i
+        if toks[i + 1:i + 2] != ["("]:
+            return None
+        close = self._find(")", i + 2)
+        if close < 0:
+            return None
+        seg = toks[i + 2:close]
+        n = len(seg)
+        if n == 1:
+            parents: list[str] = []
+        elif n >= 3 and n % 2 and seg[1] == "|" and seg[3::2].count(",") == n // 2 - 1:
+            parents = seg[2::2]
+        else:
+            return None
+        if seg[0] in _BAD_KEY or not _BAD_KEY.isdisjoint(parents):
+            return None
+        child = seg[0]
+        if self.quoted:
+            child = child[1:-1] if child[0] == '"' else child
+            parents = [t[1:-1] if t[0] == '"' else t for t in parents]
+        self.i = close + 1
+        return i + 2, child, parents, list(range(i + 4, close, 2))
+
+    def _header_slow(self) -> tuple[int, str, list[str], list[int]]:
         self.i += 1
         self.take("(")
         at = self.i
@@ -203,6 +266,10 @@ class BifParser(Lexer):
             parent_at.append(self.i)
             parents.append(self.name_token("a parent name or ')'"))
         self.take(")")
+        return at, child, parents, parent_at
+
+    def probability(self) -> None:
+        at, child, parents, parent_at = self._header_fast() or self._header_slow()
         if child in self.blocks:
             raise self.error(at, f"found a second probability block for {child!r}, expected one per variable")
         self.take("{")
@@ -295,20 +362,31 @@ class BifParser(Lexer):
 
     # -- assembling the model ---------------------------------------------------------------
     def build(self) -> BayesianNetwork:
-        check_structure(self.variables, self.blocks, self.error, "probability block")
+        check_structure(self.variables, self.blocks, self.error, "probability block", acyclic=False)
         states = {v: s for v, (s, _) in self.variables.items()}
         cpds = [self.table(v, states) for v in self.variables]
-        return BayesianNetwork(cpds=cpds, variables=list(self.variables), states=states)
+        return build_network(cpds, self.variables, self.blocks, self.error, "probability block")
 
     def table(self, child: str, states: dict[str, tuple[str, ...]]) -> TabularCPD:
-        parents, _, _, (entries, close) = self.blocks[child]
+        parents, _, at, (entries, close) = self.blocks[child]
         k = len(states[child])
         cards = [len(states[p]) for p in parents]
         n_rows = math.prod(cards)
+        if len(entries) == 1:  # fast paths: one 'table' entry, or one block of every row in order
+            kind, key, values, spot = entries[0]
+            if kind == "table" and len(values) == k * n_rows:
+                return self._cpd(child, parents, states, np.array(values).reshape(k, n_rows).T, spot)
+            if kind == "block" and len(key) == n_rows:  # every row once, in any order
+                if bool((key == np.arange(n_rows)).all()):
+                    return self._cpd(child, parents, states, values, spot)
+                seen = np.zeros(n_rows, dtype=bool)
+                seen[key] = True
+                if seen.all():
+                    flat, where = np.empty_like(values), np.empty(n_rows, dtype=np.int64)
+                    flat[key], where[key] = values, spot
+                    return self._cpd(child, parents, states, flat, where)
         self._check_enough_rows(child, parents, states, entries, close, n_rows)
-        if n_rows * k > _MAX_ENTRIES:
-            raise self.error(self.blocks[child][2], f"found a table of {n_rows * k} entries for {child!r}, "
-                                                    f"expected at most {_MAX_ENTRIES}")
+        check_table_bytes(repr(child), n_rows * k, n_rows, sum(cards) + k, self.error, at)
         flat = np.full((n_rows, k), np.nan)
         seen = np.zeros(n_rows, dtype=bool)
         where = np.full(n_rows, -1)
@@ -334,9 +412,20 @@ class BifParser(Lexer):
                                         f"expected {n_rows} rows")
             flat[~seen] = default[0]
             where[~seen] = default[1]
-        table = flat.reshape(*cards, k)
-        check_rows(child, parents, states, table, lambda r: int(where[r]), self.error, atol=self.atol)
-        return make_cpd(child, parents, states, table, self.atol)
+        return self._cpd(child, parents, states, flat, where)
+
+    def _cpd(self, child: str, parents: list[str], states: dict[str, tuple[str, ...]], rows: np.ndarray,
+             where: Any) -> TabularCPD:
+        """Return the CPD of ``rows`` (one per parent configuration); a bad row is located at ``where``
+        (one token index for every row, or an array of them).
+        """
+        table = rows.reshape(*(len(states[p]) for p in parents), len(states[child]))
+        try:
+            return make_cpd(child, parents, states, table, self.atol)
+        except ShapeError as err:
+            spot = np.broadcast_to(np.asarray(where), len(rows))
+            check_rows(child, parents, states, table, lambda r: int(spot[r]), self.error, atol=self.atol)
+            raise self.error(int(spot[0]), str(err)) from err
 
     def _check_enough_rows(self, child: str, parents: list[str], states: dict[str, tuple[str, ...]],
                            entries: list[Any], close: int, n_rows: int) -> None:

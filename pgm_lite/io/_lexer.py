@@ -13,7 +13,7 @@ import re
 from ..bayesian_network import BayesianNetwork
 from ..exceptions import ParseError
 from ._assemble import assemble_network
-from ._source import locate
+from ._source import locate, parse_count, strip_comments
 
 __all__ = ["Lexer", "NetworkLexer", "WordTokens", "unquote"]
 
@@ -21,11 +21,6 @@ _STRING = r'"(?:[^"\\\n]|\\.)*"'
 _UNQUOTE = re.compile(r"\\(.)", re.S)
 _DELTA = {"(": 1, ")": -1}
 _WORD = re.compile(r"\S+")
-
-
-def _blank(match: re.Match[str]) -> str:
-    text = match.group()
-    return text if text[0] == '"' else re.sub(r"[^\n]", " ", text)
 
 
 class Lexer:
@@ -38,14 +33,17 @@ class Lexer:
     punctuation : str
         Single characters that are tokens of their own.
     comments : str
-        A regular expression for comments (blanked out, keeping line numbers); strings are
-        matched first so a comment character inside quotes is kept.
+        A regular expression for comments that end with their line (blanked out, keeping line
+        numbers); strings are matched first so a comment character inside quotes is kept.
+    block_comments : bool
+        Whether ``/* ... */`` comments are allowed too (an unterminated one is a ParseError).
     """
 
-    def __init__(self, text: str, name: str, punctuation: str, comments: str) -> None:
+    def __init__(self, text: str, name: str, punctuation: str, comments: str, *,
+                 block_comments: bool = False) -> None:
         punct = re.escape(punctuation)
-        strip = re.compile(f"{_STRING}|{comments}")
-        text = strip.sub(_blank, text)
+        if block_comments or re.search(comments, text):
+            text = strip_comments(text, name, _STRING, comments, block=block_comments)
         self.token = re.compile(f'{_STRING}|[{punct}]|[^\\s{punct}"]+|"')
         self.text, self.name = text, name
         self.toks: list[str] = self.token.findall(text)
@@ -68,7 +66,9 @@ class Lexer:
         if index >= self.n:
             return "end of file"
         tok = self.toks[index]
-        return "an unterminated string" if tok == '"' else repr(tok)
+        if tok == '"':
+            return "an unterminated string"
+        return repr(tok) if len(tok) <= 40 else f"{tok[:20]!r}... ({len(tok)} characters)"
 
     def expected(self, index: int, what: str) -> ParseError:
         """Return ``found X, expected what`` located at token ``index``."""
@@ -154,8 +154,9 @@ class Lexer:
 class NetworkLexer(Lexer):
     """A Lexer that collects declared nodes, their tables and positions, then builds the network."""
 
-    def __init__(self, text: str, name: str, punctuation: str, comments: str) -> None:
-        super().__init__(text, name, punctuation, comments)
+    def __init__(self, text: str, name: str, punctuation: str, comments: str, *,
+                 block_comments: bool = False) -> None:
+        super().__init__(text, name, punctuation, comments, block_comments=block_comments)
         self.variables: dict[str, tuple[tuple[str, ...], int]] = {}
         self.blocks: dict[str, tuple[list[str], list[int], int, list[float]]] = {}
         self.positions: dict[str, tuple[float, float]] = {}
@@ -202,9 +203,9 @@ class WordTokens(Lexer):
     def integer(self, what: str, low: int = 0, high: int | None = None) -> int:
         """Consume an integer in ``[low, high]`` or raise ``found X, expected what (an integer ...)``."""
         i = self.i
-        tok = self.toks[i] if i < len(self.toks) else ""
-        if not (tok.isascii() and tok.isdigit()) or int(tok) < low or (high is not None and int(tok) > high):
+        value = parse_count(self.toks[i] if i < self.n else None)
+        if value is None or value < low or (high is not None and value > high):
             bound = f"{low}..{high}" if high is not None else f">= {low}"
             raise self.error(i, f"found {self.found(i)}, expected {what} (an integer {bound})")
         self.i += 1
-        return int(tok)
+        return value

@@ -7,14 +7,16 @@ import errno
 import gzip
 import io
 import os
+import re
 import zlib
 from collections.abc import Iterator
 from typing import IO, Any
 
-from ..exceptions import MissingFileError, OptionError, ParseError
+from .. import tuning
+from ..exceptions import ArgumentTypeError, MissingFileError, OptionError, ParseError
 
 __all__ = ["read_text", "locate", "open_text_for_writing", "source_name", "format_of_name",
-           "EXTENSIONS", "FORMAT_NAMES", "Source"]
+           "strip_comments", "parse_count", "EXTENSIONS", "FORMAT_NAMES", "Source"]
 
 #: A path or an open file, as every reader and writer takes.
 Source = str | os.PathLike[str] | IO[Any]
@@ -75,10 +77,13 @@ def read_text(path_or_file: Source) -> tuple[str, str]:
     Raises
     ------
     ParseError
-        On a corrupt or truncated gzip stream, or bytes that are not UTF-8 (with their position).
+        On a corrupt or truncated gzip stream, one inflating past
+        ``pgm_lite.tuning.READ_MAX_GZIP_BYTES``, or bytes that are not UTF-8 (with their position).
     MissingFileError
         If the path does not exist (also a FileNotFoundError).
     """
+    if not isinstance(path_or_file, (str, os.PathLike)) and not hasattr(path_or_file, "read"):
+        raise ArgumentTypeError(f"expected a path or an open file, got {type(path_or_file).__name__}")
     name = source_name(path_or_file)
     if isinstance(path_or_file, (str, os.PathLike)):
         data = _read_bytes(path_or_file)
@@ -87,13 +92,7 @@ def read_text(path_or_file: Source) -> tuple[str, str]:
         if isinstance(data, str):
             return data.removeprefix("\ufeff"), name
     if data[:2] == _GZIP_MAGIC:
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError, zlib.error) as err:
-            raise ParseError(
-                f"found a truncated or corrupt gzip stream ({err}), expected a complete .gz file",
-                file=name,
-            ) from err
+        data = _gunzip(data, name)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
@@ -106,6 +105,111 @@ def read_text(path_or_file: Source) -> tuple[str, str]:
             column=column,
         ) from err
     return text, name
+
+
+_CHUNK = 2**20
+
+
+def _gunzip(data: bytes, name: str) -> bytes:
+    """Inflate every gzip member of ``data`` in bounded steps, refusing more than the cap.
+
+    The cap is ``pgm_lite.tuning.READ_MAX_GZIP_BYTES`` (read at call time), so a gzip bomb is
+    refused after inflating at most that many bytes, never decompressed whole.
+    """
+    limit = tuning.READ_MAX_GZIP_BYTES
+    out: list[bytes] = []
+    total = 0
+    rest = data
+    try:
+        while rest:
+            if rest[:2] != _GZIP_MAGIC:
+                raise zlib.error("trailing bytes after the last gzip member")
+            inflater = zlib.decompressobj(wbits=31)
+            pending = rest
+            while not inflater.eof:
+                chunk = inflater.decompress(pending, _CHUNK)
+                pending = inflater.unconsumed_tail
+                total += len(chunk)
+                if total > limit:
+                    raise ParseError(
+                        f"found a gzip stream inflating to more than {limit:,} bytes, expected at most "
+                        f"pgm_lite.tuning.READ_MAX_GZIP_BYTES = {limit:,} (raise it to read a larger file)",
+                        file=name,
+                    )
+                out.append(chunk)
+                if not chunk and not pending:
+                    break
+            if not inflater.eof:
+                raise EOFError("the stream ends before the end-of-stream marker")
+            rest = inflater.unused_data
+    except (OSError, EOFError, zlib.error) as err:
+        raise ParseError(
+            f"found a truncated or corrupt gzip stream ({err}), expected a complete .gz file",
+            file=name,
+        ) from err
+    return b"".join(out)
+
+
+def strip_comments(text: str, name: str, strings: str, line_comment: str, *, block: bool = True) -> str:
+    r"""Blank out comments (keeping line numbers) in linear time; strings are kept as they are.
+
+    ``strings`` is a regular expression for a quoted string, ``line_comment`` one for a comment
+    that ends at the line's end; with ``block``, ``/* ... */`` comments are found with
+    :meth:`str.find`, so an unterminated one costs one scan and is a ParseError at its line.
+
+    Examples
+    --------
+    >>> strip_comments('a /* x\n y */ b // c\n"//"', "f", '"[^"\n]*"', "//[^\n]*")
+    'a     \n      b     \n"//"'
+    >>> strip_comments("a\n /* b", "f.bif", '"[^"\n]*"', "//[^\n]*")
+    Traceback (most recent call last):
+    ...
+    pgm_lite.exceptions.ParseError: f.bif:2:2: found '/*' without its closing '*/', expected a terminated comment
+    """
+    start = re.compile(f"{strings}|{line_comment}" + (r"|/\*" if block else ""))
+    parts: list[str] = []
+    done = 0
+    at = 0
+    while True:
+        match = start.search(text, at)
+        if match is None:
+            break
+        token = match.group()
+        if token[0] == '"':
+            at = match.end()
+            continue
+        if token == "/*":
+            close = text.find("*/", match.start() + 2)
+            if close < 0:
+                line, column = locate(text, match.start())
+                raise ParseError("found '/*' without its closing '*/', expected a terminated comment",
+                                 file=name, line=line, column=column)
+            end = close + 2
+        else:
+            end = match.end()
+        parts += [text[done:match.start()], re.sub(r"[^\n]", " ", text[match.start():end])]
+        done = at = end
+    if not parts:
+        return text
+    parts.append(text[done:])
+    return "".join(parts)
+
+
+#: Digits an integer count may have (int() refuses more than 4300; a count this long is absurd).
+_MAX_DIGITS = 18
+
+
+def parse_count(token: str | None) -> int | None:
+    """Return ``int(token)`` for a plain ASCII decimal of at most 18 digits, else None.
+
+    Examples
+    --------
+    >>> parse_count("12"), parse_count("-1"), parse_count("1" * 5000), parse_count("٣")
+    (12, None, None, None)
+    """
+    if token is None or not (token.isascii() and token.isdigit()) or len(token.lstrip("0")) > _MAX_DIGITS:
+        return None
+    return int(token)
 
 
 def is_float(token: str) -> bool:

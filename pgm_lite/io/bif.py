@@ -49,8 +49,8 @@ def read_bif(path_or_file: Source, *, atol: float = ATOL) -> BayesianNetwork:
     Parameters
     ----------
     path_or_file : str, os.PathLike or file object
-        A ``.bif`` file, optionally gzip-compressed (detected from its content), or an open
-        text or binary file.
+        A ``.bif`` file, optionally gzip-compressed (detected from its content; inflated in steps
+        up to ``pgm_lite.tuning.READ_MAX_GZIP_BYTES``), or an open text or binary file.
     atol : float, optional
         How far a row may sum from one (default 0.01, what pgmpy accepts; numbers are kept as
         written and inference normalises rows). Pass e.g. ``1e-9`` to be strict.
@@ -67,7 +67,9 @@ def read_bif(path_or_file: Source, *, atol: float = ATOL) -> BayesianNetwork:
     ParseError
         With ``file:line:column``, what was found and what was expected: truncated or empty
         files, bytes that are not UTF-8, unknown parents or states, duplicate variables, rows of
-        the wrong length or not summing to one (naming the parent configuration), cycles.
+        the wrong length or not summing to one (naming the parent configuration), cycles, an
+        unterminated ``/*`` comment, a table (e.g. 26 parents and a ``default`` row) needing more
+        than ``pgm_lite.tuning.READ_MAX_TABLE_BYTES`` to read (refused before allocating).
 
     Examples
     --------

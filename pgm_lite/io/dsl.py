@@ -26,7 +26,7 @@ class _DslParser(NetworkLexer):
     """Recursive descent over GeNIe's DSL text: ``net NAME { node X { ... }; ... };``."""
 
     def __init__(self, text: str, name: str) -> None:
-        super().__init__(text, name, "{}()=;,", r"//[^\n]*|/\*[\s\S]*?\*/")
+        super().__init__(text, name, "{}()=;,", r"//[^\n]*", block_comments=True)
 
     def parse(self, atol: float) -> BayesianNetwork:
         if not self.n:

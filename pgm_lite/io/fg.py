@@ -9,6 +9,7 @@ the opposite of pgm_lite's C-order axes; entries not listed are zero. Lines star
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -18,11 +19,12 @@ from ..bayesian_network import BayesianNetwork
 from ..exceptions import ParseError
 from ..factor import DiscreteFactor, default_state_names
 from ..markov_network import MarkovNetwork
-from ._assemble import ATOL, require_model
+from ._assemble import ATOL, check_table_bytes, require_model
 from ._lexer import WordTokens
 from ._source import Source, is_float, open_text_for_writing, read_text
 
 __all__ = ["read_fg", "write_fg", "parse_fg"]
+
 
 class _Tokens(WordTokens):
     def __init__(self, text: str, name: str) -> None:
@@ -53,15 +55,18 @@ def _factor(t: _Tokens, f: int, cards: dict[int, tuple[int, int]]) -> tuple[list
             raise t.error(spot, f"found cardinality {k} for variable {label} in factor {f}, expected {first} "
                                 "as in its first factor")
         shape.append(k)
-    total = int(np.prod(shape, dtype=np.int64))
+    total = math.prod(shape)
     count = t.integer(f"the number of nonzero entries of factor {f}", 0, total)
+    check_table_bytes(f"factor {f}", total, 1, sum(shape), t.error, at)
     flat = np.zeros(total)
     seg = t.toks[t.i:t.i + 2 * count]
-    try:  # fast path: every entry well formed, checked with numpy
-        index = np.array(list(map(int, seg[0::2])), dtype=np.int64)
-        value = np.array(list(map(float, seg[1::2])))
-        good = (len(seg) == 2 * count and all(map(str.isdigit, seg[0::2])) and bool(np.all(index < total))
-                and len(np.unique(index)) == count and bool(np.all(np.isfinite(value) & (value >= 0))))
+    try:  # fast path: every entry well formed (short ASCII digits), checked with numpy
+        good = (len(seg) == 2 * count and all(len(j) <= 18 and j.isascii() and j.isdigit() for j in seg[0::2]))
+        if good:
+            index = np.array(list(map(int, seg[0::2])), dtype=np.int64)
+            value = np.array(list(map(float, seg[1::2])))
+            good = (bool(np.all(index < total)) and len(np.unique(index)) == count
+                    and bool(np.all(np.isfinite(value) & (value >= 0))))
     except ValueError:
         good = False
     if good:

@@ -13,14 +13,15 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .. import tuning
 from .._model import GraphicalModel
 from ..bayesian_network import BayesianNetwork
 from ..exceptions import ParseError
 from ..factor import DiscreteFactor, default_state_names
 from ..markov_network import MarkovNetwork
-from ._assemble import ATOL, assemble_network, require_model
+from ._assemble import ATOL, assemble_network, require_model, table_bytes
 from ._lexer import WordTokens
-from ._source import Source, is_float, open_text_for_writing, read_text
+from ._source import Source, is_float, open_text_for_writing, parse_count, read_text
 
 __all__ = ["read_uai", "write_uai", "parse_uai", "read_uai_evidence"]
 
@@ -100,6 +101,22 @@ def _markov(t: _Tokens, names: list[str], cards: list[int], states: dict[str, tu
     return MarkovNetwork(factors=factors, variables=names, states=states)
 
 
+def _check_unlisted(t: _Tokens, scopes: list[tuple[list[int], int]], cards: list[int]) -> None:
+    """Refuse state counts no table lists, before naming their states (a variable in a scope has
+    had its table read, so its count is bounded by the file).
+    """
+    listed = {v for scope, _ in scopes for v in scope}
+    alone = [i for i in range(len(cards)) if i not in listed]
+    total = sum(cards[i] for i in alone)
+    limit = tuning.READ_MAX_TABLE_BYTES
+    if table_bytes(0, 0, total) > limit:
+        raise t.error(2 + alone[0], f"found {total} states of variables {alone[:5]} that are in no function, "
+                                    f"expected at most {limit // table_bytes(0, 0, 1):,}: naming them needs about "
+                                    f"{table_bytes(0, 0, total) / 2**30:.1f} GiB, more than "
+                                    f"pgm_lite.tuning.READ_MAX_TABLE_BYTES = {limit:,} bytes")
+
+
+
 def parse_uai(text: str, name: str = "<string>", *, variables: Sequence[str] | None = None,
               atol: float = ATOL) -> BayesianNetwork | MarkovNetwork:
     """Parse UAI text (a ``str``); see :func:`read_uai`."""
@@ -111,14 +128,16 @@ def parse_uai(text: str, name: str = "<string>", *, variables: Sequence[str] | N
         raise t.error(0, f"found {t.found(0)}, expected 'BAYES' or 'MARKOV'")
     t.i = 1
     n = t.integer("the number of variables", 1)
-    if variables is None:
-        names = [f"X{i}" for i in range(n)]
-    else:
+    if variables is not None:
         names = [str(v) for v in variables]
         if len(names) != n or len(set(names)) != n:
             raise ParseError(f"the file has {n} variables but {len(names)} distinct names were given: {names}",
                              file=name)
+    # every count is used by a loop that reads one token per step (so stops at the end of the
+    # file) before anything is built from it: 'MARKOV 10000000000' builds no names
     cards = [t.integer(f"the cardinality of variable {i}", 1) for i in range(n)]
+    if variables is None:
+        names = [f"X{i}" for i in range(n)]
     m = t.integer("the number of functions")
     scopes: list[tuple[list[int], int]] = []
     for f in range(m):
@@ -140,6 +159,7 @@ def parse_uai(text: str, name: str = "<string>", *, variables: Sequence[str] | N
         tables.append((t.numbers(count, f"an entry of function {f}"), at))
     if t.i < len(t.toks):
         raise t.error(t.i, f"found {t.found(t.i)} after the last table, expected end of file")
+    _check_unlisted(t, scopes, cards)
     states = {v: default_state_names(k) for v, k in zip(names, cards)}
     if kind == "MARKOV":
         return _markov(t, names, cards, states, scopes, tables)
@@ -239,7 +259,8 @@ def read_uai_evidence(path_or_file: Source, model: GraphicalModel | None = None)
     text, name = read_text(path_or_file)
     t = _Tokens(text, name)
     names = model.variables if model is not None else None
-    if len(t.toks) >= 2 and t.toks[0] == "1" and t.toks[1].isdigit() and len(t.toks) == 2 + 2 * int(t.toks[1]):
+    declared = parse_count(t.toks[1]) if len(t.toks) >= 2 else None
+    if t.toks[:1] == ["1"] and declared is not None and len(t.toks) == 2 + 2 * declared:
         t.i = 1  # the older layout: the number of samples (one), then the sample
     count = t.integer("the number of observed variables", 0, len(names) if names is not None else None)
     evidence: dict[str, str] = {}

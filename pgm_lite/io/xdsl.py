@@ -8,8 +8,6 @@ nodes (``<resultingstates>``, one state per parent configuration) become 0/1 tab
 
 from __future__ import annotations
 
-from xml.sax.saxutils import escape, quoteattr
-
 import numpy as np
 
 from .._model import GraphicalModel
@@ -17,7 +15,7 @@ from ..bayesian_network import BayesianNetwork
 from ..exceptions import OptionError, ParseError
 from ._assemble import ATOL, assemble_network, require_bayesian
 from ._source import Source, is_float, open_text_for_writing, read_text
-from ._xml import Element, xml_tree
+from ._xml import Element, xml_attribute, xml_text, xml_tree
 
 __all__ = ["read_xdsl", "write_xdsl", "parse_xdsl"]
 
@@ -162,10 +160,6 @@ def read_xdsl(path_or_file: Source, *, atol: float = ATOL) -> BayesianNetwork:
     return parse_xdsl(text, name, atol=atol)
 
 
-def _attr(text: str) -> str:
-    return quoteattr(text)
-
-
 def write_xdsl(model: GraphicalModel, path_or_file: Source, *, network_name: str = "network") -> None:
     """Write a Bayesian network as a GeNIe / SMILE ``.xdsl`` file (``repr`` numbers: exact round trip).
 
@@ -187,7 +181,8 @@ def write_xdsl(model: GraphicalModel, path_or_file: Source, *, network_name: str
     ArgumentTypeError
         For a Markov network (use :func:`write_uai` or :func:`write_fg`).
     OptionError
-        For a variable name with whitespace, or a path with another format's extension.
+        For a variable name with whitespace, a name with a character XML 1.0 cannot hold (most
+        control characters), or a path with another format's extension.
 
     Examples
     --------
@@ -204,28 +199,31 @@ def write_xdsl(model: GraphicalModel, path_or_file: Source, *, network_name: str
     if spaced:
         raise OptionError(f"cannot write the variable names {spaced} in GeNIe XDSL: ids are listed in "
                           "<parents> separated by spaces, so they cannot be empty or contain whitespace")
+    ids = {v: xml_attribute(v, f"the variable name {v!r}", "GeNIe XDSL") for v in bn.variables}
+    network = xml_attribute(str(network_name), f"the network name {network_name!r}", "GeNIe XDSL")
     index = {v: i for i, v in enumerate(bn.variables)}
     ordered = all(index[p] < index[v] for v in bn.variables for p in bn.parents(v))
     lines = ['<?xml version="1.0" encoding="UTF-8"?>',
-             f'<smile version="1.0" id={_attr(network_name)} numsamples="10000" discsamples="10000">',
+             f'<smile version="1.0" id={network} numsamples="10000" discsamples="10000">',
              "    <nodes>"]
     for v in bn.variables if ordered else bn.topological_order():
         cpd = bn.cpd(v)
-        lines.append(f"        <cpt id={_attr(v)}>")
-        lines += [f"            <state id={_attr(s)} />" for s in bn.states(v)]
+        lines.append(f"        <cpt id={ids[v]}>")
+        lines += [f"            <state id={xml_attribute(s, f'the state {s!r} of {v!r}', 'GeNIe XDSL')} />"
+                  for s in bn.states(v)]
         if cpd.parents:
-            lines.append(f"            <parents>{escape(' '.join(cpd.parents))}</parents>")
+            lines.append(f"            <parents>{xml_text(' '.join(cpd.parents), 'the parents', 'GeNIe XDSL')}</parents>")
         lines.append(f"            <probabilities>{' '.join(map(repr, cpd.table.ravel().tolist()))}</probabilities>")
         lines.append("        </cpt>")
     lines.append("    </nodes>")
     positions = bn.positions
     # pyAgrum refuses a file without <extensions>, so it is always written
-    lines += ["    <extensions>", f'        <genie version="1.0" app="pgm_lite" name={_attr(network_name)}>']
+    lines += ["    <extensions>", f'        <genie version="1.0" app="pgm_lite" name={network}>']
     for v in bn.variables:
         if v in positions:
             x, y = positions[v]
             box = (x - 40, -y - 20, x + 40, -y + 20)
-            lines += [f"            <node id={_attr(v)}>", f"                <name>{escape(v)}</name>",
+            lines += [f"            <node id={ids[v]}>", f"                <name>{xml_text(v, 'a name', 'XDSL')}</name>",
                       f"                <position>{' '.join(_coordinate(c) for c in box)}</position>",
                       "            </node>"]
     lines += ["        </genie>", "    </extensions>"]

@@ -81,7 +81,7 @@ def _ranges(template: str, members: Sequence[str]) -> str:
     texts = []
     for letter, values in zip(_INDEX_LETTERS, columns):
         distinct = sorted(set(values))
-        if distinct == list(range(distinct[0], distinct[-1] + 1)):
+        if distinct[-1] - distinct[0] + 1 == len(distinct):  # consecutive (no range over the numbers)
             texts.append(f"{letter} = {distinct[0]}..{distinct[-1]}")
         elif len(distinct) <= 5:
             texts.append(f"{letter} ∈ {{{', '.join(map(str, distinct))}}}")
