@@ -129,6 +129,7 @@ def single_posteriors(name, bn, ve, gum, abn, repeat):
 
     def cold(q):
         c.plans.clear()
+        c.calls.clear()  # repeated pl.query calls keep their plan here
         pl.query(bn, [q], evidence)
 
     t_cold = np.mean([best(lambda q=q: cold(q), repeat) for q in queries])

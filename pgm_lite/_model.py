@@ -19,7 +19,7 @@ import networkx as nx
 
 from ._states import check_names, reject_duplicates, split_states, state_index, state_tuple
 from ._validate import check_variable
-from .exceptions import MemoryLimitError, StructureError
+from .exceptions import ArgumentTypeError, MemoryLimitError, StructureError
 from .factor import DiscreteFactor
 
 __all__ = ["GraphicalModel", "engine", "register_engine"]
@@ -43,6 +43,29 @@ def engine(name: str) -> Callable[..., Any]:
         return _ENGINES[name]
     except KeyError:
         raise StructureError(f"no engine {name!r} is registered; import pgm_lite first") from None
+
+
+def check_model(model: Any, what: str = "model") -> None:
+    """Refuse anything that is not a :class:`GraphicalModel` (a BayesianNetwork or MarkovNetwork).
+
+    Examples
+    --------
+    >>> from pgm_lite._model import check_model
+    >>> check_model("asia")
+    Traceback (most recent call last):
+        ...
+    pgm_lite.exceptions.ArgumentTypeError: model must be a BayesianNetwork or MarkovNetwork, got str ('asia'); load a named example with pl.example('asia') or a file with pl.read(path)
+    """
+    if isinstance(model, GraphicalModel):
+        return
+    hint = ""
+    if isinstance(model, str):
+        hint = f"; load a named example with pl.example({model!r}) or a file with pl.read(path)"
+    elif type(model).__module__.startswith("pgmpy"):
+        hint = "; convert a pgmpy model with pl.from_pgmpy(model)"
+    shown = f" ({model!r})" if isinstance(model, str) else ""
+    raise ArgumentTypeError(f"{what} must be a BayesianNetwork or MarkovNetwork, got "
+                            f"{type(model).__name__}{shown}{hint}")
 
 
 class GraphicalModel:

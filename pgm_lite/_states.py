@@ -33,6 +33,26 @@ def default_state_names(cardinality: int) -> tuple[str, ...]:
     return tuple(str(i) for i in range(cardinality))
 
 
+def as_table(values: Any, what: str) -> np.ndarray:
+    """``values`` as a new float array, or a ShapeError naming ``what`` (ragged rows, text, None)."""
+    try:
+        return np.array(values, dtype=float)
+    except (TypeError, ValueError) as err:
+        raise ShapeError(f"{what} must be an array of numbers, got {type(values).__name__}: {err}") from None
+
+
+def as_list(values: Any, what: str) -> list:
+    """``values`` (any iterable; None for none) as a list, or an ArgumentTypeError naming ``what``."""
+    if values is None:
+        return []
+    if isinstance(values, (str, bytes)):
+        raise ArgumentTypeError(f"{what} must be a list, got the string {values!r}")
+    try:
+        return list(values)
+    except TypeError:
+        raise ArgumentTypeError(f"{what} must be a list, got {type(values).__name__}") from None
+
+
 def check_names(names: Iterable[Any]) -> None:
     """Raise ArgumentTypeError unless every variable name is a non-empty string.
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -149,3 +149,13 @@ def check_number(name: str, value: Any, *, minimum: float | None = None, strict:
     if minimum is not None and (value <= minimum if strict else value < minimum):
         raise OptionError(f"{name} must be {'>' if strict else '>='} {minimum}, got {value}")
     return value
+
+
+def as_evidence_dict(evidence: Any) -> dict:
+    """Evidence given as a mapping or a pandas Series (index = variables) as a plain dict."""
+    if isinstance(evidence, Mapping):
+        return dict(evidence)
+    if hasattr(evidence, "index") and hasattr(evidence, "to_dict") and getattr(evidence, "ndim", 0) == 1:
+        return {str(k): v for k, v in evidence.to_dict().items()}
+    raise ArgumentTypeError(f"evidence must be a dict {{variable: state}} (or a pandas Series), "
+                            f"got {type(evidence).__name__}")

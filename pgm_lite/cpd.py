@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._states import as_variables, state_tuple
+from ._states import as_table, as_variables, state_tuple
 from .exceptions import ShapeError, StructureError, VariableNotFoundError
 from .factor import DiscreteFactor
 
@@ -85,7 +85,7 @@ class TabularCPD:
         if len(set(parents)) != len(parents):
             dupes = sorted({p for p in parents if parents.count(p) > 1})
             raise StructureError(f"CPD of {variable!r} lists parent(s) {dupes} more than once")
-        table = np.array(table, dtype=float)
+        table = as_table(table, f"the table of the CPD of {variable!r}")
         if table.ndim != len(parents) + 1:
             raise ShapeError(
                 f"CPD for {variable!r} needs a table with {len(parents) + 1} axes "

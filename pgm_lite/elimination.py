@@ -18,6 +18,7 @@ from typing import Any
 import networkx as nx
 
 from . import tuning
+from ._model import check_model
 from ._validate import check_variable, format_choices
 from .exceptions import OptionError, StructureError
 from .graphs import moral_graph
@@ -373,6 +374,7 @@ def elimination_order(model: Any, elimination_order: str | Sequence[str] = "min-
     pgm_lite.exceptions.OptionError: unknown elimination order 'min-fil'; choose from ['min-degree', 'min-fill', 'weighted-min-fill', 'min-weight'] or pass an explicit list of variables
     """
     heuristic = _renamed("elimination_order", "heuristic", heuristic, elimination_order)
+    check_model(model)
     states = {v: None for v in model.variables}
     wanted = list(states) if variables is None else [check_variable(v, states) for v in variables]
     if not isinstance(heuristic, str):
@@ -416,6 +418,7 @@ def induced_width(model: Any, elimination_order: str | Sequence[str] = "min-fill
     (1, 2)
     """
     spec = _renamed("induced_width", "order", order, elimination_order)
+    check_model(model)
     names = _order_of(model, spec if isinstance(spec, str) else list(spec))
     steps = elimination_steps(interaction_graph(model), names)
     return max((len(s.neighbors) for s in steps), default=0)

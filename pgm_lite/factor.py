@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._states import as_variables, default_state_names, state_index, state_tuple
+from ._states import as_table, as_variables, default_state_names, state_index, state_tuple
 from .exceptions import ShapeError, StructureError, VariableNotFoundError, ZeroEvidenceError
 
 __all__ = ["DiscreteFactor", "default_state_names", "state_index"]
@@ -66,7 +66,7 @@ class DiscreteFactor:
     def __init__(self, variables: str | Sequence[str], values: ArrayLike,
                  states: Mapping[str, Any] | None = None) -> None:
         variables = as_variables(variables)
-        values = np.array(values, dtype=float)
+        values = as_table(values, f"the values of the factor over {variables}")
         if values.ndim != len(variables):
             raise ShapeError(
                 f"factor over {variables} needs a table with {len(variables)} axes, "

@@ -10,7 +10,7 @@ import networkx as nx
 
 from . import graphs
 from ._model import GraphicalModel, engine
-from ._states import as_variables, check_names, merge_states
+from ._states import as_list, as_variables, check_names, merge_states
 from ._typing import Edges, StatesSpec
 from .exceptions import ArgumentTypeError, StructureError, VariableNotFoundError
 from .factor import DiscreteFactor
@@ -54,9 +54,9 @@ class MarkovNetwork(GraphicalModel):
 
     def __init__(self, edges: Edges = (), factors: Iterable[DiscreteFactor] = (), *,
                  variables: Iterable[str] = (), states: StatesSpec = None) -> None:
-        factors = list(factors)
+        factors = as_list(factors, "factors")
         declared, default, per_var = self._declarations(variables, states)
-        edges = [tuple(e) for e in edges]  # type: ignore[misc]  # checked to be pairs below
+        edges = [tuple(e) for e in as_list(edges, "edges")]  # checked to be pairs below
         names = dict.fromkeys(declared)
         for e in edges:
             if len(e) != 2:

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 import pgm_lite as pl
-from pgm_lite.inference.approximate import marginals_by_method
 from pgm_lite.testing import brute_force_joint, random_markov_network
 
 DATA = Path(__file__).parent / "data"
@@ -374,23 +373,23 @@ def test_unknown_evidence_raises(run):
 def test_auto_answers_exactly_when_the_tree_fits_and_by_loopy_otherwise():
     bn = pl.example("asia")
     evidence = {"xray": "yes", "dysp": "no"}
-    exact = marginals_by_method(bn, evidence)
+    exact = pl.marginals(bn, evidence, method="auto")
     assert exact.method == "exact" and exact.result is None and exact.reason == ""
     assert_marginals_close(exact, pl.marginals(bn, evidence), atol=0)
     bn = bn.copy()  # a fresh model: no junction tree cached yet
-    loopy = marginals_by_method(bn, evidence, max_memory=1, damping=0.1)
+    loopy = pl.marginals(bn, evidence, method="auto", max_memory=1, damping=0.1)
     assert loopy.method == "loopy" and "exact inference does not fit" in loopy.reason
     assert isinstance(loopy.result, pl.LoopyBPResult) and loopy.result.converged
     assert_marginals_close(loopy, pl.loopy_belief_propagation(bn, evidence, damping=0.1).marginals, atol=0)
     with pytest.raises(pl.MemoryLimitError):
-        marginals_by_method(bn.copy(), evidence, method="exact", max_memory=1)
+        pl.marginals(bn.copy(), evidence, method="exact", max_memory=1)
 
 
 def test_every_method_answers_close_to_exact():
     bn = pl.example("asia")
     evidence = {"smoke": "yes"}
     exact = pl.marginals(bn, evidence)
-    mf = marginals_by_method(bn, evidence, ["lung", "tub"], method="mean_field")
+    mf = pl.marginals(bn, evidence, ["lung", "tub"], method="mean_field")
     assert mf.method == "mean_field" and list(mf) == ["lung", "tub"]
     assert isinstance(mf.result, pl.MeanFieldResult)
     bn = random_polytree(8, 5)  # no zeros: single-site Gibbs mixes
@@ -398,7 +397,7 @@ def test_every_method_answers_close_to_exact():
     exact = pl.marginals(bn, evidence)
     wanted = [v for v in bn.variables if v not in evidence][:3]
     n = 20_000
-    gibbs = marginals_by_method(bn, evidence, wanted, method="gibbs", n_samples=n, rng=0)
+    gibbs = pl.marginals(bn, evidence, wanted, method="gibbs", n_samples=n, rng=0)
     assert gibbs.method == "gibbs" and list(gibbs) == wanted
     for v in gibbs:
         p = exact[v].values
@@ -407,10 +406,10 @@ def test_every_method_answers_close_to_exact():
 
 
 def test_unknown_method_raises():
-    with pytest.raises(pl.OptionError, match=r"unknown method 'bp'; choose from \['exact', 'loopy'"):
-        marginals_by_method(pl.example("asia"), method="bp")
+    with pytest.raises(pl.OptionError, match=r"unknown method 'bp'; choose from \['exact', 'auto', 'loopy'"):
+        pl.marginals(pl.example("asia"), method="bp")
     with pytest.raises(pl.VariableNotFoundError, match="unknown variable 'lungs'"):
-        marginals_by_method(pl.example("asia"), variables=["lungs"], method="loopy")
+        pl.marginals(pl.example("asia"), variables=["lungs"], method="loopy")
 
 
 def test_fully_observed_models_give_the_exact_probability():

@@ -4,11 +4,11 @@ Every entry point validates its input once, prunes the model to what the query n
 cached plan of ``np.einsum`` steps on integer-coded tables (see DESIGN.md).
 """
 
-from .approximate import Marginals, marginals_by_method
+from .approximate import Marginals, marginals
 from .compiled import BatchPosterior, CompiledQuery, compile_query, log_probability
 from .engine import VariableElimination
 from .explain import ExplainStep, Explanation, explain_query
-from .junction_tree import JunctionTree, marginals
+from .junction_tree import JunctionTree
 from .loopy import LoopyBPResult, loopy_belief_propagation
 from .map import MAPResult, map_query
 from .mean_field import MeanFieldResult, mean_field
@@ -24,5 +24,5 @@ __all__ = [
     "map_query", "MAPResult", "compile_query", "CompiledQuery", "BatchPosterior", "explain_query",
     "Explanation", "ExplainStep", "model_partition_function", "log_partition_function",
     "loopy_belief_propagation", "LoopyBPResult", "mean_field", "MeanFieldResult",
-    "marginals_by_method", "Marginals",
+    "Marginals",
 ]

@@ -14,6 +14,7 @@ message contracted pairwise and normalised, its power-of-two exponent carried (`
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -27,11 +28,13 @@ from ._coded import DEFAULT_MAX_MEMORY, Compiled, compiled
 from ._contract import Exponent, fold_recipe, normalise, run_fold, subscripts
 from ._plan import slice_evidence
 from ._query_args import (
+    check_max_memory,
     check_order_covers,
     elimination_key,
     evidence_codes,
     variable_ids,
     zero_evidence,
+    zero_partition,
 )
 
 __all__ = ["JunctionTree", "point_mass"]
@@ -75,6 +78,10 @@ class JunctionTree:
         Triangulation heuristic (see ``pl.elimination.ORDERINGS``) or an explicit order.
     max_memory : int, optional
         Refuse (MemoryLimitError) trees whose clique tables need more bytes than this.
+    keep_model : bool, optional
+        Hold a reference to the model (default). ``False`` holds it weakly, so a tree cached
+        beside the model does not keep it alive (how :func:`pgm_lite.marginals` caches trees);
+        such a tree refuses to answer once the model is gone.
 
     Attributes
     ----------
@@ -100,9 +107,10 @@ class JunctionTree:
     """
 
     def __init__(self, model: Any, *, elimination_order: Any = "min-fill",
-                 max_memory: int = DEFAULT_MAX_MEMORY) -> None:
+                 max_memory: int = DEFAULT_MAX_MEMORY, keep_model: bool = True) -> None:
         c = compiled(model)
-        self.model = model
+        self._model_ref = weakref.ref(model)
+        self._model_kept = model if keep_model else None
         self.coded = c
         self.version = c.version
         self._plans: dict[tuple[int, ...], _CalibrationPlan] = {}
@@ -115,13 +123,16 @@ class JunctionTree:
         self.edges = self.structure.edges
         sizes = [math.prod(c.cards[v] for v in s) for s in self.clique_ids]
         big = max(range(len(sizes)), key=sizes.__getitem__)
+        check_max_memory(max_memory)
         if 16 * sum(sizes) > max_memory:
             raise MemoryLimitError(
                 f"the junction tree needs {sum(sizes):.3g} table entries "
                 f"({16 * sum(sizes) / 2**30:.3g} GiB with beliefs), more than "
                 f"max_memory={max_memory / 2**30:.3g} GiB; largest clique has {len(self.clique_ids[big])} "
                 f"variables ({sizes[big]:.3g} entries): {list(self.cliques[big][:12])}. Try another "
-                "elimination_order, pl.query for a few variables, or sampling (pl.approximate_query)"
+                "elimination_order, pl.query for a few variables, loopy belief propagation "
+                "(pl.marginals(model, evidence, method=\"loopy\"), or method=\"auto\") or sampling "
+                "(pl.approximate_query)"
             )
         holding: dict[int, list[int]] = {}
         for i, s in enumerate(sets):
@@ -144,6 +155,14 @@ class JunctionTree:
         from ..render import render_junction_tree
 
         return render_junction_tree(self)._repr_mimebundle_(include=include, exclude=exclude, **kwargs)
+
+    @property
+    def model(self) -> Any:
+        """The model the tree was built from."""
+        model = self._model_ref()
+        if model is None:
+            raise PGMError("the model of this junction tree no longer exists; build a new tree")
+        return model
 
     def _plan(self, evidence_ids: tuple[int, ...]) -> _CalibrationPlan:
         if self.model.version != self.version:
@@ -169,9 +188,12 @@ class JunctionTree:
         c = self.coded
         evidence_ids, codes = evidence_codes(c, evidence)
         log_mass = self._plan(evidence_ids).log_mass(codes)
-        if c.is_bn or log_mass == -math.inf:
+        if c.is_bn:
             return log_mass
-        return log_mass - self._plan(()).log_mass(())
+        log_z = self._plan(()).log_mass(())
+        if log_z == -math.inf:
+            raise zero_partition()
+        return log_mass - log_z
 
     def probability(self, evidence: Mapping[str, Any]) -> float:
         """P(evidence) from the calibrated tree (Z(evidence)/Z for a Markov network)."""
@@ -228,6 +250,8 @@ class _CalibrationPlan:
             for v in scope:
                 if v not in covered:
                     self.inputs[k].append((np.ones(c.cards[v]), None, [], (v,)))
+            if not self.inputs[k]:  # every variable observed and no factor placed here: the table is 1
+                self.inputs[k].append((np.ones(()), None, [], ()))
         self.psi_subs: list[Any] = [subscripts([i[3] for i in self.inputs[k]], scopes[k]) for k in range(n)]
         return homes
 
@@ -341,10 +365,11 @@ class _CalibrationPlan:
     # -- plain calibration -----------------------------------------------------------------------
     def _potentials(self, codes: Sequence[int]) -> list[np.ndarray]:
         if self.fixed is None:  # clique tables that hold no evidence are built once
-            self.fixed = {}
+            fixed: dict[int, np.ndarray] = {}
             for k, inputs in enumerate(self.inputs):
                 if all(template is None for _, template, _, _ in inputs):
-                    self.fixed[k] = np.einsum(self.psi_subs[k], *(i[0] for i in inputs))
+                    fixed[k] = np.einsum(self.psi_subs[k], *(i[0] for i in inputs))
+            self.fixed = fixed  # published whole (threads may share the plan)
         psi = []
         for k, inputs in enumerate(self.inputs):
             if k in self.fixed:

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from .._model import check_model
 from ..tuning import DEFAULT_MAX_MEMORY
 
 __all__ = ["DEFAULT_MAX_MEMORY", "Compiled", "compiled", "log10_range"]
@@ -31,8 +32,30 @@ def log10_range(table: np.ndarray) -> tuple[float, float]:
     return math.log10(float(nonzero.max())), math.log10(float(nonzero.min()))
 
 
+class _Codes:
+    """``codes[i]``: state name -> code of variable ``i``, built when first asked for."""
+
+    def __init__(self, states: list[tuple[str, ...]]) -> None:
+        self._states = states
+        self._maps: list[dict[str, int] | None] = [None] * len(states)
+
+    def __getitem__(self, i: int) -> dict[str, int]:
+        got = self._maps[i]
+        if got is None:
+            got = self._maps[i] = {s: j for j, s in enumerate(self._states[i])}
+        return got
+
+    def __len__(self) -> int:
+        return len(self._maps)
+
+
 class Compiled:
     """Tables and scopes of a model as ids, plus every per-version cache of the engines.
+
+    Per-factor data (a Bayesian network's renormalised tables, whether a table holds a zero, its
+    range) is computed when a factor is first used (:meth:`table`, :meth:`zero_in`,
+    :meth:`magnitude_of`), so a question about a small part of a big model pays for that part
+    only; the list attributes (``tables``, ``has_zero``, ``magnitudes``) fill in every factor.
 
     Attributes
     ----------
@@ -47,8 +70,8 @@ class Compiled:
         Whether a table holds a zero; ``(log10 max, log10 min nonzero)`` of each table.
     plans
         Query plans keyed by the caller (``variable_elimination.get_plan``, ``map``).
-    structure, topological_rank, collapsed, collapsed_by_var
-        Bayesian-network structure caches of ``_prune`` (None until first used).
+    children, topological_rank, collapsed_by_var, positive, ancestor_masks
+        Bayesian-network structure caches of ``_prune`` (filled on first use).
     log_partition, junction_trees
         log Z per order key; junction trees per order key (``marginals``).
     """
@@ -57,67 +80,111 @@ class Compiled:
         self.version: int = model.version
         self.names: list[str] = list(model.variables)
         self.index: dict[str, int] = {v: i for i, v in enumerate(self.names)}
-        self.states: list[tuple[str, ...]] = [model.states(v) for v in self.names]
+        state_names = model.state_names
+        self.states: list[tuple[str, ...]] = [state_names[v] for v in self.names]
         self.cards: list[int] = [len(s) for s in self.states]
-        self.codes: list[dict[str, int]] = [{s: j for j, s in enumerate(names)} for names in self.states]
+        self.codes: _Codes = _Codes(self.states)
         self.is_bn: bool = model.is_directed
         self.parents: list[tuple[int, ...]] | None
         if self.is_bn:
-            cpds = [model.cpd(v) for v in self.names]
-            # rows are renormalised: files carry rounding (up to ~1e-6), and pruning barren parts
-            # is only exact when every row sums to one
-            self.tables: list[np.ndarray] = [
-                np.ascontiguousarray(cpd.table / cpd.table.sum(-1, keepdims=True)) for cpd in cpds]
-            self.parents = [tuple(self.index[p] for p in cpd.parents) for cpd in cpds]
+            cpds = model.cpds()  # declaration order; compiled() checked that every CPD exists
+            assert len(cpds) == len(self.names)
+            self._raw: list[np.ndarray] = [cpd.table for cpd in cpds]
+            self._tables: list[np.ndarray | None] = [None] * len(cpds)
+            self.parents = [tuple([self.index[p] for p in cpd.parents]) for cpd in cpds]
             self.scopes: list[tuple[int, ...]] = [(*self.parents[i], i) for i in range(len(cpds))]
         else:
-            self.tables, self.scopes = [], []
+            tables, self.scopes = [], []
             for f in model.factors():
-                self.tables.append(np.ascontiguousarray(f.values, dtype=float).reshape(f.values.shape))
+                tables.append(np.ascontiguousarray(f.values, dtype=float).reshape(f.values.shape))
                 self.scopes.append(tuple(self.index[v] for v in f.variables))
             covered = {v for s in self.scopes for v in s}
             for v in range(len(self.names)):
                 if v not in covered:  # in no factor: a factor of ones
-                    self.tables.append(np.ones(self.cards[v]))
+                    tables.append(np.ones(self.cards[v]))
                     self.scopes.append((v,))
+            self._raw, self._tables = tables, list(tables)
             self.parents = None
-        self.has_zero: list[bool] = [bool((t == 0).any()) for t in self.tables]
-        self.magnitudes: list[tuple[float, float]] = [log10_range(t) for t in self.tables]
+        self._complete = not self.is_bn
+        self.n_factors = len(self.scopes)
+        self._has_zero: list[bool | None] = [None] * self.n_factors
+        self._magnitudes: dict[int, tuple[float, float]] = {}
         self.plans: dict[tuple, Any] = {}
-        self.structure: tuple[list[int], list[list[int]], list[list[bool]]] | None = None
+        #: ``pl.query`` calls by their arguments' shape (``variable_elimination._Call``)
+        self.calls: dict[tuple, Any] = {}
+        self.children: list[list[int]] | None = None
         self.topological_rank: list[int] | None = None
-        self.collapsed: dict[int, tuple[np.ndarray, tuple[int, ...], int]] | None = None
-        self.collapsed_by_var: list[tuple[int, tuple[int, ...], int] | None] | None = None
+        #: per variable, its CPD with single-child parents summed in (None: nothing to sum), see ``_prune``
+        self.collapsed_by_var: dict[int, tuple[np.ndarray, tuple[int, ...], int] | None] = {}
+        #: per variable, whether each state's column of its CPD is positive (``_prune.positive_states``)
+        self.positive: dict[int, list[bool]] = {}
         self.log_partition: dict[Any, float] = {}
         self.junction_trees: dict[Any, Any] = {}
-        self.collapsed_magnitudes: dict[int, tuple[float, float]] = {}
-        self.evidence_masks: dict[tuple[int, ...], tuple[int, int]] = {}
+        self.evidence_masks: dict[tuple[int, ...], int] = {}
         #: caches of the message-passing engines (``_factor_graph_arrays``), keyed by their name
         self.extra: dict[tuple, Any] = {}
 
+    def table(self, f: int) -> np.ndarray:
+        """Return the table of factor ``f`` (a CPD's rows renormalised, computed on first use)."""
+        got = self._tables[f]
+        if got is None:
+            raw = self._raw[f]
+            # rows are renormalised: files carry rounding (up to ~1e-6), and pruning barren parts
+            # is only exact when every row sums to one
+            got = self._tables[f] = np.ascontiguousarray(raw / raw.sum(-1, keepdims=True))
+        return got
+
+    @property
+    def tables(self) -> list[np.ndarray]:
+        """Every factor's table (see :meth:`table`)."""
+        if not self._complete:
+            for f in range(self.n_factors):
+                self.table(f)
+            self._complete = True
+        return self._tables  # type: ignore[return-value]
+
+    def zero_in(self, f: int) -> bool:
+        """Whether factor ``f``'s table holds a zero."""
+        got = self._has_zero[f]
+        if got is None:
+            got = self._has_zero[f] = bool((self.table(f) == 0).any())
+        return got
+
+    @property
+    def has_zero(self) -> list[bool]:
+        """Per factor, whether its table holds a zero."""
+        return [self.zero_in(f) for f in range(self.n_factors)]
+
+    @property
+    def magnitudes(self) -> list[tuple[float, float]]:
+        """Per factor, ``(log10 max, log10 min nonzero)`` of its table."""
+        return [self.magnitude_of(f) for f in range(self.n_factors)]
+
     def table_of(self, f: int) -> tuple[np.ndarray, tuple[int, ...]]:
         """Table and scope of factor id ``f`` (ids past the factors: CPDs with parents summed in)."""
-        if f < len(self.tables):
-            return self.tables[f], self.scopes[f]
-        assert self.collapsed is not None
-        table, scope, _ = self.collapsed[f]
-        return table, scope
+        if f < self.n_factors:
+            return self.table(f), self.scopes[f]
+        entry = self.collapsed_by_var[f - self.n_factors]
+        assert entry is not None
+        return entry[0], entry[1]
 
     def magnitude_of(self, f: int) -> tuple[float, float]:
         """``(log10 max, log10 min nonzero)`` of factor id ``f``'s table."""
-        if f < len(self.tables):
-            return self.magnitudes[f]
-        got = self.collapsed_magnitudes.get(f)
+        got = self._magnitudes.get(f)
         if got is None:
-            got = self.collapsed_magnitudes[f] = log10_range(self.table_of(f)[0])
+            got = self._magnitudes[f] = log10_range(self.table_of(f)[0])
         return got
 
 
 def compiled(model: Any) -> Compiled:
     """Return the cached integer view of ``model``, rebuilt when the model has changed."""
-    entry = _CACHE.get(model)
+    try:
+        entry = _CACHE.get(model)
+    except TypeError:  # not weak-referenceable: certainly not a model
+        entry = None
     if entry is not None and entry.version == model.version:
         return entry
+    check_model(model)
     if model.is_directed or not model.factors():
         model.check()  # a Markov network with factors may leave variables out (uniform ones)
     entry = Compiled(model)

@@ -18,11 +18,12 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from .. import tuning
 from ..exceptions import ZeroEvidenceError
 from ..factor import DiscreteFactor
 
-__all__ = ["LOG_ZERO", "FactorGraphPlan", "Group", "Tables", "factor_graph_plan", "is_zero",
-           "log_normalise", "log_tables", "named_marginals", "normalise_states", "q_log_q",
+__all__ = ["LOG_ZERO", "FactorGraphPlan", "FlatBundle", "Group", "Tables", "factor_graph_plan", "flat_bundle", "is_zero",
+           "log_normalise", "log_tables", "named_marginals", "normalise_states", "q_log_q", "unary_messages",
            "split_states", "variable_colours"]
 
 #: The log of a zero entry: exp() of it is exactly 0.0, and thousands of them still add up finitely.
@@ -116,9 +117,22 @@ def variable_colours(c: Any, plan: FactorGraphPlan) -> list[np.ndarray]:
     masks = c.extra.get(key)
     if masks is None:
         colour = _colour_variables(len(plan.offsets), plan.free, plan.groups)
-        masks = c.extra[key] = [np.isin(plan.state_var, plan.free[colour[plan.free] == k])
-                                for k in range(int(colour.max(initial=-1)) + 1)]
+        masks = _remember(c, key, [np.isin(plan.state_var, plan.free[colour[plan.free] == k])
+                                   for k in range(int(colour.max(initial=-1)) + 1)])
     return masks
+
+
+def _remember(c: Any, key: tuple[Any, ...], value: Any) -> Any:
+    """Store ``value`` in ``c.extra``, emptying it first when it holds ``MAX_CACHED_FACTOR_GRAPHS``.
+
+    ``c`` is the model's integer view, cached weakly by the model and rebuilt when its version
+    changes, so these plans never outlive the model nor describe an old version; the bound
+    keeps a long run over many different sets of observed variables from growing without end.
+    """
+    if len(c.extra) >= tuning.MAX_CACHED_FACTOR_GRAPHS:
+        c.extra.clear()
+    c.extra[key] = value
+    return value
 
 
 def _colour_variables(n: int, free: np.ndarray, groups: tuple[Group, ...]) -> np.ndarray:
@@ -147,7 +161,7 @@ def factor_graph_plan(c: Any, evidence_ids: tuple[int, ...], *, by_colour: bool 
     key = ("factor_graph", evidence_ids, by_colour)
     plan = c.extra.get(key)
     if plan is None:
-        plan = c.extra[key] = _build(c, evidence_ids, by_colour)
+        plan = _remember(c, key, _build(c, evidence_ids, by_colour))
     return plan
 
 
@@ -234,6 +248,24 @@ def log_tables(c: Any, plan: FactorGraphPlan, codes: tuple[int, ...], zero_error
     return Tables(logs, prior, constant)
 
 
+def unary_messages(c: Any, plan: FactorGraphPlan, codes: tuple[int, ...]) -> dict[int, tuple[int, np.ndarray]]:
+    """``{factor id: (variable id, normalised table)}`` of the factors left with one free variable.
+
+    A factor with one free variable sends that variable its (evidence-sliced) table, whatever
+    the other messages are.
+    """
+    code_of = np.zeros(len(c.names), dtype=np.int64)
+    code_of[list(plan.evidence_ids)] = codes
+    out = {}
+    for g in plan.unary:
+        values = _sliced(g, code_of)  # (k, F)
+        w = np.exp(values - values.max(axis=0))
+        w /= w.sum(axis=0)
+        for col, (f, v) in enumerate(zip(g.factor_ids.tolist(), g.free_vars[:, 0].tolist())):
+            out[f] = (v, w[:, col].copy())
+    return out
+
+
 def _segment_max(values: np.ndarray, plan: FactorGraphPlan) -> np.ndarray:
     """Per free variable, the maximum of its var-state slots."""
     return np.maximum.reduceat(values, plan.offsets[plan.free])
@@ -278,3 +310,64 @@ def named_marginals(c: Any, plan: FactorGraphPlan, q: np.ndarray,
             values = per_var[v].copy()
         out[name] = DiscreteFactor.from_validated((name,), values, {name: c.states[v]})
     return out
+
+
+class FlatBundle(NamedTuple):
+    """Groups of few factors flattened into one set of index arrays (planned once per plan).
+
+    Every (table entry, free axis) pair of the bundled factors is one *pair*, sorted by edge
+    (factor, axis) and then by the state of that axis, so that a sweep over all of them is a
+    constant number of numpy calls however many table shapes the model has: gather the
+    variable->factor log messages, add them up per entry, take out each pair's own, and reduce
+    the runs of one edge state (``ufunc.reduceat``).
+    """
+
+    group_ids: tuple[int, ...]  # groups handled by the bundle
+    entry_of_pair: np.ndarray  # (P,) index into the concatenated log tables of the bundle
+    slot_of_pair: np.ndarray  # (P,) edge-state slot the pair's incoming message lives in
+    pair_starts: np.ndarray  # (S,) first pair of every edge state (edge-major, state-minor)
+    slot_of_state: np.ndarray  # (S,) edge-state slot of every bundle edge state
+    state_starts: np.ndarray  # (n_edges,) first edge state of every edge
+    edge_pairs: np.ndarray  # (n_edges,) pairs per edge (its table size)
+    edge_states: np.ndarray  # (n_edges,) states per edge
+
+
+def flat_bundle(c: Any, plan: FactorGraphPlan, group_ids: tuple[int, ...]) -> FlatBundle:
+    """Return the (cached) :class:`FlatBundle` of ``plan``'s groups ``group_ids``."""
+    key = ("flat_bundle", plan.evidence_ids, group_ids)
+    bundle = c.extra.get(key)
+    if bundle is None:
+        bundle = _remember(c, key, _flatten(plan, group_ids))
+    return bundle
+
+
+def _flatten(plan: FactorGraphPlan, group_ids: tuple[int, ...]) -> FlatBundle:
+    entries, slots, states, edge_pairs, edge_states = [], [], [], [], []
+    base = 0
+    for i in group_ids:
+        g = plan.groups[i]
+        n = len(g.factor_ids)
+        shape = tuple(s.shape[0] for s in g.slots)
+        size = int(np.prod(shape))
+        coords = np.unravel_index(np.arange(size), shape)
+        factor_base = base + size * np.arange(n)[:, None]  # (F, 1)
+        for j, s in enumerate(g.slots):
+            order = np.argsort(coords[j], kind="stable")  # entries of one state of axis j together
+            entries.append((factor_base + order[None, :]).ravel())
+            slots.append(s[coords[j][order], :].T.ravel())  # (F, size): slot of each pair's state
+            states.append(s.T.ravel())  # (F, k_j): the edge's states in order
+            edge_pairs.append(np.full(n, size))
+            edge_states.append(np.full(n, shape[j]))
+        base += size * n
+    pairs = np.concatenate(edge_pairs) if edge_pairs else np.zeros(0, dtype=np.int64)
+    k = np.concatenate(edge_states) if edge_states else np.zeros(0, dtype=np.int64)
+    per_state = np.repeat(pairs // np.maximum(k, 1), k)  # pairs of each edge state
+    return FlatBundle(
+        tuple(group_ids),
+        np.concatenate(entries) if entries else np.zeros(0, dtype=np.int64),
+        np.concatenate(slots) if slots else np.zeros(0, dtype=np.int64),
+        np.concatenate([[0], np.cumsum(per_state)[:-1]]).astype(np.int64),
+        np.concatenate(states) if states else np.zeros(0, dtype=np.int64),
+        np.concatenate([[0], np.cumsum(k)[:-1]]).astype(np.int64),
+        pairs, k,
+    )

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -26,46 +27,26 @@ from .. import tuning
 from ..elimination import greedy_order, min_fill_ids
 from ..exceptions import MemoryLimitError
 from ._coded import Compiled
-from ._contract import BATCH, LETTERS, Exponent, fold_recipe, normalise, run_fold, subscripts
-from ._query_args import check_order_covers
+from ._contract import BATCH, Exponent, fold_recipe, normalise, run_fold, subscripts
+from ._query_args import check_max_memory, check_order_covers
+from ._steps import Fusion, Instruction, Simulation, Step, card_of
 
 __all__ = ["BATCH", "Instruction", "Step", "SubPlan", "check_memory", "slice_evidence"]
-
-
-class Step(NamedTuple):
-    """One elimination step: ``variable`` summed (or maximised) out of ``operands``.
-
-    ``operands`` are slots (inputs first, then the results of earlier steps); ``union`` is the
-    scope of their product; ``space`` the iteration space of a summing step (None in batch
-    mode or for a max step).
-    """
-
-    variable: int
-    operands: tuple[int, ...]
-    space: int | None
-    union: tuple[int, ...]
-    kind: str
-
-
-class Instruction(NamedTuple):
-    """What runs: one einsum of ``operands`` into ``slot`` (then a max over ``max_axis``)."""
-
-    slot: int
-    operands: tuple[int, ...]
-    subscripts: Any  # str (None only past 52 variables, which the memory guard refuses first)
-    max_axis: int | None
-    path: list | None
 
 
 class SubPlan:
     """One connected piece of a query, compiled to einsum steps.
 
-    ``inputs[k] = (table, template, slots)``: the factor table and how to slice the evidence
-    out of it (``template`` is a list of ``slice(None)`` with the evidence axes filled from
-    ``slots``, positions in the evidence-code tuple). In batch mode the evidence axes are moved
-    to the front and indexed with code arrays, which puts the rows on a leading axis.
-    ``steps`` describe the elimination (for explanations and MAP traceback); ``program`` is
-    what runs (small steps fused), ``final`` the last einsum.
+    ``inputs[k] = (table, pick)``: the factor table with its evidence axes moved to the front
+    (a view) and ``pick``, None when it holds no evidence, else an ``operator.itemgetter`` of
+    their positions in the evidence-code tuple, so ``table[pick(codes)]`` slices the evidence
+    out in one indexing (in batch mode the codes are arrays, which puts the rows on a leading
+    axis). ``steps`` describe the elimination (for explanations and MAP traceback);
+    ``program`` is what runs (small steps fused), ``final`` the last einsum.
+
+    Steps that read no evidence give the same table on every run: the first plain run computes
+    them once (:meth:`_freeze`) and later runs start from those tables, running only the steps
+    the evidence reaches (``tuning.FREEZE_MAX_ENTRIES`` bounds what a plan keeps).
 
     ``kinds`` maps a variable to ``"max"`` for max-product steps (MAP); others are summed.
     In batch mode ``out`` starts with ``BATCH`` when any factor holds evidence.
@@ -79,8 +60,6 @@ class SubPlan:
         self.batch = batch
         self.order_key = order_key
         self.kinds: dict[int, str] = kinds or {}
-        self.deferred = False
-        self.runs = 0
         self.steps: list[Step] | None = None
         self.program: list[Instruction] = []
         self.final: tuple[tuple[int, ...], Any] = ((), None)
@@ -90,6 +69,7 @@ class SubPlan:
         self.scaled = False
         self.floor = 10.0 ** -tuning.SCALING_LOG10_LIMIT
         self._recipes: dict[int, Any] | None = None
+        self._frozen: _Frozen | None = None
         self._slice_inputs(evidence_ids)
         if batch and not any(BATCH in s for s in self.input_scopes):
             out = tuple([v for v in out if v != BATCH])
@@ -109,24 +89,19 @@ class SubPlan:
     def _slice_inputs(self, evidence_ids: Sequence[int]) -> None:
         position = dict(zip(evidence_ids, range(len(evidence_ids))))
         observed = position.keys()
-        inputs: list[tuple[np.ndarray, Any, Any]] = []
+        inputs: list[tuple[np.ndarray, Any]] = []
         input_scopes: list[tuple[int, ...]] = []
         for f in self.factor_ids:
             table, scope = self.c.table_of(f)
             if observed.isdisjoint(scope):
-                inputs.append((table, None, None))
+                inputs.append((table, None))
                 input_scopes.append(scope)
                 continue
             ev_axes = [a for a, v in enumerate(scope) if v in position]
             rest = tuple([v for v in scope if v not in position])
-            if self.batch:
-                moved = np.moveaxis(table, ev_axes, list(range(len(ev_axes))))
-                inputs.append((moved, None, [position[scope[a]] for a in ev_axes]))
-                rest = (BATCH, *rest)
-            else:
-                template = [slice(None)] * len(scope)
-                inputs.append((table, template, [(a, position[scope[a]]) for a in ev_axes]))
-            input_scopes.append(rest)
+            moved = np.moveaxis(table, ev_axes, list(range(len(ev_axes))))
+            inputs.append((moved, itemgetter(*[position[scope[a]] for a in ev_axes])))
+            input_scopes.append((BATCH, *rest) if self.batch else rest)
         self.inputs, self.input_scopes = inputs, input_scopes
 
     def _one_einsum(self, hidden: set[int]) -> bool:
@@ -139,7 +114,9 @@ class SubPlan:
         out_size = math.prod([cards[v] for v in self.out])
         space = out_size * math.prod([cards[v] for v in hidden])
         n_ops = len(self.input_scopes)
-        if space * n_ops > tuning.WHOLE_LIMIT or n_ops > tuning.MAX_EINSUM_OPERANDS:
+        # past FUSE_LIMIT the piece is planned step by step at once (not on a later run): every
+        # call runs the same program, so an answer never depends on what ran before (issue 12)
+        if space > tuning.FUSE_LIMIT or space * n_ops > tuning.WHOLE_LIMIT or n_ops > tuning.MAX_EINSUM_OPERANDS:
             return False
         subs = subscripts(self.input_scopes, self.out)
         if subs is None:
@@ -147,7 +124,6 @@ class SubPlan:
         self.final = (tuple(range(n_ops)), subs)
         self.slot_scopes = list(self.input_scopes)
         self.largest, self.largest_scope = out_size, self.out
-        self.deferred = space > tuning.FUSE_LIMIT  # step by step is faster once planned
         self.scaled = self._needs_scaling()
         return True
 
@@ -156,20 +132,20 @@ class SubPlan:
         """Return the elimination steps (simulated now if the plan skipped them)."""
         if self.steps is None:
             hidden = set().union(*self.input_scopes).difference(self.out)
-            full = _Simulation(self.c, self.input_scopes, self.out, {})
+            full = Simulation(self.c, self.input_scopes, self.out, {})
             full.run(_order(self.c, self.input_scopes, [hidden], self.order_key))
             self.steps = full.steps
         return self.steps
 
     def _simulate(self, order: list[int]) -> None:
-        sim = _Simulation(self.c, self.input_scopes, self.out, self.kinds)
+        sim = Simulation(self.c, self.input_scopes, self.out, self.kinds)
         sim.run(order)
         self.steps, self.slot_scopes = sim.steps, sim.scopes
-        self.program, self.final = _Fusion(self.c, sim.scopes, len(self.input_scopes), self.out).fuse(
+        self.program, self.final = Fusion(self.c, sim.scopes, len(self.input_scopes), self.out).fuse(
             sim.steps, sim.final_ops)
         self.largest, self.largest_scope = sim.largest, sim.largest_scope
-        self.deferred = False
         self._recipes = None
+        self._frozen = None
         self.scaled = self._needs_scaling()
 
     def _needs_scaling(self) -> bool:
@@ -212,18 +188,13 @@ class SubPlan:
 
         ``total`` is the sum of ``table`` (its value for a max-product plan).
         """
-        if self.deferred:
-            if self.runs:
-                self._plan_deferred()
-            else:
-                self.runs = 1
         if not self.scaled:
-            table = self._contract(slice_evidence(self.inputs, codes))
+            table = self._run(codes)
             # a small table is summed in Python (numpy's reduction costs about a microsecond)
             total = math.fsum(table.ravel().tolist()) if table.size <= 64 else float(table.sum())
             if self.floor <= total < math.inf:
                 return table, 0, total
-        table, shift = self._contract_scaled(slice_evidence(self.inputs, codes))
+        table, shift = self._contract_scaled(self._sliced(codes))
         return table, int(shift), float(table.sum())
 
     def value(self, codes: Sequence[int]) -> np.ndarray:
@@ -237,37 +208,85 @@ class SubPlan:
 
     def evaluate_batch(self, columns: Sequence[np.ndarray]) -> tuple[np.ndarray, Exponent]:
         """Run a batch plan; ``columns[j]`` is the code array of evidence position ``j``."""
-        def arrays():
-            return [table if slots is None else table[tuple(columns[j] for j in slots)]
-                    for table, _, slots in self.inputs]
-
         if not self.scaled:
-            table = self._contract(arrays())
+            table = self._run(columns)
             rows = table.reshape(len(columns[0]), -1) if BATCH in self.out and columns else table.reshape(1, -1)
             totals = rows.sum(axis=1)
             if (totals >= self.floor).all() and (totals < math.inf).all():
                 return table, 0
-        return self._contract_scaled(arrays())
+        return self._contract_scaled(self._sliced(columns))
 
     def trace(self, codes: Sequence[int]) -> tuple[float, list[np.ndarray]]:
         """Run a max-product plan: natural log of the best value and the argmax tables."""
         traces: list[np.ndarray] = []
         if not self.scaled:
-            best = float(self._contract(slice_evidence(self.inputs, codes), traces))
+            best = float(self._contract(self._sliced(codes), traces))
             if self.floor <= best < math.inf:
                 return math.log(best), traces
             traces = []
-        table, shift = self._contract_scaled(slice_evidence(self.inputs, codes), traces)
+        table, shift = self._contract_scaled(self._sliced(codes), traces)
         best = float(table)
         return (math.log(best) + int(shift) * math.log(2) if best > 0 else -math.inf), traces
 
-    def _plan_deferred(self) -> None:
-        """Plan a one-einsum subplan step by step (its first run skipped that; reruns gain by it).
+    def _sliced(self, codes: Sequence[Any]) -> list:
+        """Return the input tables with the evidence sliced out (``codes`` by evidence position)."""
+        return [table if pick is None else table[pick(codes)] for table, pick in self.inputs]
 
-        The steps' tables stay within the piece's iteration space, which the memory guard admitted.
-        """
-        hidden = set().union(*self.input_scopes).difference(self.out)
-        self._simulate(_order(self.c, self.input_scopes, [hidden], self.order_key))
+    def _freeze(self) -> _Frozen:
+        """Run the steps no evidence reaches, once; keep what the other steps need (see the class)."""
+        n_in, program, (final_ops, final_subs) = len(self.inputs), self.program, self.final
+        arrays: list = [table if pick is None else None for table, pick in self.inputs]
+        arrays.extend([None] * (len(self.slot_scopes) - n_in))
+        picks = [(k, table, pick) for k, (table, pick) in enumerate(self.inputs) if pick is not None]
+        live: list[Instruction] = []
+        if not final_ops:
+            frozen = _Frozen(arrays, picks, program, None)
+        else:
+            dynamic = [pick is not None for _, pick in self.inputs] + [False] * (len(arrays) - n_in)
+            for ins in program:
+                if any([dynamic[o] for o in ins.operands]):
+                    dynamic[ins.slot] = True
+                    live.append(ins)
+            needed = [o for ins in live for o in ins.operands] + list(final_ops)
+            kept = {o for o in needed if not dynamic[o] and o >= n_in}
+            const = not any([dynamic[o] for o in final_ops])
+            cards = self.c.cards
+            entries = sum([math.prod([cards[u] for u in self.slot_scopes[o]]) for o in kept])
+            if entries > tuning.FREEZE_MAX_ENTRIES:
+                frozen = _Frozen(arrays, picks, program, None)
+            else:
+                for ins in program:
+                    if not dynamic[ins.slot]:
+                        arrays[ins.slot] = _step(ins, [arrays[o] for o in ins.operands])
+                result = np.einsum(final_subs, *[arrays[o] for o in final_ops]) if const else None
+                if isinstance(result, np.ndarray):
+                    result.flags.writeable = False
+                keep = kept.union(range(n_in))
+                frozen = _Frozen([a if k in keep else None for k, a in enumerate(arrays)], picks, live, result)
+        self._frozen = frozen  # published whole (threads may share the plan)
+        return frozen
+
+    def _run(self, codes: Sequence[Any]) -> np.ndarray:
+        """Return the plain (unscaled) result for evidence ``codes`` (code arrays in batch mode)."""
+        if self.kinds:  # max-product steps: the whole program, with its argmax bookkeeping
+            return self._contract(self._sliced(codes), [])
+        frozen = self._frozen or self._freeze()
+        if frozen.result is not None:
+            return frozen.result
+        arrays = frozen.base.copy()
+        for k, table, pick in frozen.picks:
+            arrays[k] = table[pick(codes)]
+        for ins in frozen.live:
+            ops = ins.operands
+            operands = [arrays[i] for i in ops]
+            for i in ops:
+                arrays[i] = None
+            arrays[ins.slot] = np.einsum(ins.subscripts, *operands) if ins.path is None else np.einsum(
+                ins.subscripts, *operands, optimize=ins.path)
+        ops, subs = self.final
+        if not ops:
+            return np.ones(())
+        return np.einsum(subs, *[arrays[i] for i in ops])
 
     def _contract(self, arrays: list, traces: list | None = None) -> np.ndarray:
         if self.program:
@@ -291,12 +310,13 @@ class SubPlan:
         recipes = self._recipes
         scopes = self.slot_scopes
         if recipes is None:
-            recipes = self._recipes = {}
+            recipes = {}
             for ins in self.program:
                 union = tuple(dict.fromkeys([u for o in ins.operands for u in scopes[o]]))
                 recipes[ins.slot] = fold_recipe([scopes[o] for o in ins.operands],
                                                 union if ins.max_axis is not None else scopes[ins.slot])
             recipes[-1] = fold_recipe([scopes[o] for o in self.final[0]], self.out)
+            self._recipes = recipes  # published whole: other threads never see a partial dict
         exps: list[Exponent] = [0] * len(scopes)
         arrays.extend([None] * (len(scopes) - len(arrays)))
         for i, s in enumerate(self.input_scopes):  # inputs may be sliced far below their maximum
@@ -315,9 +335,25 @@ class SubPlan:
         return run_fold(recipes[-1], [arrays[o] for o in ops], [exps[o] for o in ops])
 
 
-def card_of(c: Compiled, v: int, n_rows: int = 1) -> int:
-    """Cardinality of variable id ``v`` (``n_rows`` for the batch axis)."""
-    return n_rows if v == BATCH else c.cards[v]
+class _Frozen(NamedTuple):
+    """What a plain run starts from (see :meth:`SubPlan._freeze`).
+
+    ``base``: per slot, the table that is the same on every run (None otherwise); ``picks``:
+    ``(slot, table, pick)`` of the inputs that hold evidence; ``live``: the steps to run;
+    ``result``: the final table when no evidence reaches it at all.
+    """
+
+    base: list
+    picks: list
+    live: list[Instruction]
+    result: np.ndarray | None
+
+
+def _step(ins: Instruction, operands: list) -> np.ndarray:
+    """Run one summing instruction (the same call as :meth:`SubPlan._run`)."""
+    if ins.path is None:
+        return np.einsum(ins.subscripts, *operands)
+    return np.einsum(ins.subscripts, *operands, optimize=ins.path)
 
 
 def _order(c: Compiled, scopes: Sequence[Sequence[int]], phases: list[set[int]], order_key: Any) -> list[int]:
@@ -348,182 +384,10 @@ def _order(c: Compiled, scopes: Sequence[Sequence[int]], phases: list[set[int]],
     return order
 
 
-class _Simulation:
-    """Simulate an elimination order on scopes: the steps, their sizes, the final operands."""
-
-    def __init__(self, c: Compiled, input_scopes: Sequence[tuple[int, ...]], out: tuple[int, ...],
-                 kinds: dict[int, str]) -> None:
-        self.c, self.out, self.kinds = c, out, kinds
-        self.scopes: list[tuple[int, ...]] = list(input_scopes)
-        self.n_inputs = len(input_scopes)
-        self.steps: list[Step] = []
-        self.largest = 1
-        self.largest_scope: tuple[int, ...] = ()
-        self.final_ops: tuple[int, ...] = ()
-
-    def run(self, order: list[int]) -> None:
-        scopes, c = self.scopes, self.c
-        holders: dict[int, set[int]] = {}
-        for i, s in enumerate(scopes):
-            for v in s:
-                h = holders.get(v)
-                if h is None:
-                    holders[v] = {i}
-                else:
-                    h.add(i)
-        live = set(range(self.n_inputs))
-        batched = BATCH in holders
-        if batched:
-            card = {u: 1 if u == BATCH else c.cards[u] for u in holders}.__getitem__  # per row
-        else:
-            card = c.cards.__getitem__
-        for v in order:
-            ops = tuple(sorted(holders.pop(v, ())))
-            union = scopes[ops[0]] if len(ops) == 1 else tuple(dict.fromkeys([u for i in ops for u in scopes[i]]))
-            kept = tuple([u for u in union if u != v])
-            kind = self.kinds.get(v, "sum") if self.kinds else "sum"
-            size, space = self._size(kind, kept, union, card(v), len(ops), batched, card)
-            if size > self.largest:
-                self.largest, self.largest_scope = size, union
-            new = len(scopes)
-            scopes.append(kept)
-            for u in kept:  # exactly the variables of the operands other than v
-                h = holders[u]
-                h.difference_update(ops)
-                h.add(new)
-            live.difference_update(ops)
-            live.add(new)
-            self.steps.append(Step(v, ops, space, union, kind))
-        self.final_ops = tuple(sorted(live))
-        size = math.prod(card_of(c, u) for u in self.out if u != BATCH)
-        if size > self.largest:
-            self.largest, self.largest_scope = size, self.out
-
-    @staticmethod
-    def _size(kind: str, kept: tuple[int, ...], union: tuple[int, ...], card_v: int, n_ops: int,
-              batched: bool, card: Any) -> tuple[int, int | None]:
-        """Entries the step allocates and its iteration space (None when not a summing step)."""
-        if kind != "sum":
-            return math.prod(map(card, union)), None
-        size = math.prod(map(card, kept))
-        space = None if batched else size * card_v
-        if n_ops > 1 and size * card_v > tuning.OPTIMIZE_LIMIT and BATCH not in union:
-            size *= card_v  # pairwise intermediates stay within the union
-        return size, space
-
-
-class _Fusion:
-    """Merge chains of small summing steps into one einsum each (fewer Python-level calls).
-
-    A step's result is inlined into the step that consumes it when the merged einsum iterates
-    over at most ``tuning.FUSE_LIMIT`` entries; big steps and max-product steps stay on their own.
-    """
-
-    def __init__(self, c: Compiled, scopes: list[tuple[int, ...]], n_inputs: int, out: tuple[int, ...]) -> None:
-        self.c, self.scopes, self.n_inputs, self.out = c, scopes, n_inputs, out
-        self.program: list[Instruction] = []
-        self.pending: dict[int, tuple[tuple[int, ...], int, int]] = {}  # slot -> (operands, eliminated, space)
-        # each variable gets one character; when there are more than 52 variables in all, an
-        # einsum's characters are translated to letters local to it
-        chars: dict[int, str] = {}
-        for s in scopes:
-            for v in s:
-                if v not in chars:
-                    chars[v] = LETTERS[len(chars)] if len(chars) < len(LETTERS) else chr(0x100 + len(chars))
-        self.chars = chars
-        self.words = ["".join([chars[v] for v in s]) for s in scopes]
-        cards = c.cards
-        self.card = (lambda u: 64 if u == BATCH else cards[u]) if BATCH in chars else cards.__getitem__
-
-    def subscripts(self, ops: Sequence[int], result: Sequence[int]) -> str | None:
-        inputs = [self.words[o] for o in ops]
-        text = ",".join(inputs) + "->" + "".join([self.chars[v] for v in result])
-        if len(self.chars) <= len(LETTERS):
-            return text
-        used = dict.fromkeys("".join(inputs))  # the result's variables are among them
-        if len(used) > len(LETTERS):
-            return None  # more than 52 variables in one step: the memory guard refuses it
-        return text.translate(dict(zip(map(ord, used), LETTERS)))
-
-    def emit(self, slot: int) -> None:
-        ops, _, space = self.pending.pop(slot)
-        scopes = self.scopes
-        subs = self.subscripts(ops, scopes[slot])
-        path = None if space <= tuning.OPTIMIZE_LIMIT else _path(self.c, subs, [scopes[o] for o in ops],
-                                                                   scopes[slot])
-        self.program.append(Instruction(slot, ops, subs, None, path))
-
-    def gather(self, ops: tuple[int, ...], allow: bool, base: int) -> tuple[tuple[int, ...], int]:
-        """Inline the pending operands of a step iterating over ``base`` entries if small enough.
-
-        Returns ``(operands, factor)``: the inlined steps multiply the iteration space by
-        ``factor`` (the cardinalities of the variables they eliminate).
-        """
-        pending = self.pending
-        inner = [o for o in ops if o in pending]
-        if not inner:
-            return ops, 1
-        factor = math.prod([pending[o][1] for o in inner])
-        if allow and base * factor <= tuning.FUSE_LIMIT:
-            merged = tuple([x for o in ops for x in (pending.pop(o)[0] if o in inner else (o,))])
-            return merged, factor
-        for o in inner:
-            self.emit(o)
-        return ops, 1
-
-    def fuse(self, steps: list[Step], final_ops: tuple[int, ...]) -> tuple[list[Instruction], tuple]:
-        """Return ``(program, final)``."""
-        card = self.card
-        for k, (v, ops, base, union, kind) in enumerate(steps):
-            slot = self.n_inputs + k
-            if kind == "max":
-                ops, _ = self.gather(ops, False, 0)
-                self.program.append(Instruction(slot, ops, self.subscripts(ops, union), union.index(v), None))
-                continue
-            if base is None:
-                base = math.prod([card(u) for u in union])
-            ops, factor = self.gather(ops, True, base)
-            # the iteration space of ops is base * factor; eliminated inside: card(v) * factor
-            self.pending[slot] = (ops, card(v) * factor, base * factor)
-        ops, _ = self.gather(final_ops, True, math.prod([card(u) for u in self.out]))
-        for slot in sorted(self.pending):
-            self.emit(slot)
-        return self.program, (ops, self.subscripts(ops, self.out))
-
-
-def _path(c: Compiled, subs: str | None, scopes: list[tuple[int, ...]], out: tuple[int, ...]) -> list | None:
-    """Return a pairwise (BLAS-backed) contraction path for a big multi-operand step, else None.
-
-    Greedy like ``np.einsum_path(..., optimize="greedy")`` (contract the pair whose result
-    grows memory least), without its overhead.
-    """
-    if subs is None or len(scopes) < 2 or any(BATCH in s for s in scopes):
-        return None
-    cards = c.cards
-    if math.prod([cards[u] for u in set().union(*scopes)]) <= tuning.OPTIMIZE_LIMIT:
-        return None
-    sets = [set(s) for s in scopes]
-    path: list = ["einsum_path"]
-    while len(sets) > 1:
-        best = None
-        for i in range(len(sets)):
-            for j in range(i + 1, len(sets)):
-                needed = set(out).union(*[s for k, s in enumerate(sets) if k != i and k != j])
-                result = (sets[i] | sets[j]) & needed
-                cost = (math.prod([cards[u] for u in result]) - math.prod([cards[u] for u in sets[i]])
-                        - math.prod([cards[u] for u in sets[j]]))
-                if best is None or cost < best[0]:
-                    best = (cost, i, j, result)
-        assert best is not None
-        _, i, j, result = best
-        path.append((i, j))
-        sets = [s for k, s in enumerate(sets) if k != i and k != j] + [result]
-    return path
-
-
 def check_memory(c: Compiled, subplans: Sequence[SubPlan], max_memory: int, n_rows: int = 1,
                  what: str = "this query") -> None:
     """Raise MemoryLimitError if a table of the plan would exceed ``max_memory`` bytes."""
+    check_max_memory(max_memory)
     worst = max(subplans, key=lambda sp: sp.largest * (n_rows if sp.batch else 1), default=None)
     if worst is None:
         return
@@ -539,7 +403,8 @@ def check_memory(c: Compiled, subplans: Sequence[SubPlan], max_memory: int, n_ro
         f"max_memory={_gib(max_memory)}; largest clique has {len(scope)} variables {shown} with "
         f"cardinalities {cards[:12]}. Try another elimination_order ('min-fill', "
         "'weighted-min-fill', 'min-weight'), fewer query variables, more evidence, or "
-        "approximate inference by sampling (pl.approximate_query)"
+        "approximate inference: loopy belief propagation (pl.marginals(model, evidence, "
+        "method=\"loopy\"), or method=\"auto\") or sampling (pl.approximate_query)"
     )
 
 

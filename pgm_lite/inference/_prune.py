@@ -9,70 +9,65 @@ import numpy as np
 
 from ._coded import Compiled
 
-__all__ = ["ancestors", "collapsed", "prune", "structure", "topological_rank"]
+__all__ = ["ancestor_mask", "ancestors", "children_of", "collapsed", "collapsed_entry", "positive_states",
+           "prune", "topological_rank"]
 
-Structure = tuple[list[int], list[list[int]], list[list[bool]]]
 Ids = Sequence[int]
 #: (main factor ids, side pieces, bitmask of the relevant variables)
 Pieces = tuple[list[int], list[list[int]], int]
+#: a CPD with its single-child parents summed in: (table, scope with the child last, absorbed mask)
+Collapsed = tuple[np.ndarray, tuple[int, ...], int]
+
+# Everything here is per model version and built for the part of the network a question
+# touches: a single posterior on a big network reads the ancestors of its variables only.
 
 
-def _ancestor_masks(parents: list[tuple[int, ...]]) -> list[int]:
-    n = len(parents)
-    anc = [0] * n
-    done = [False] * n
-    for v in range(n):  # iterative DFS: ancestors before descendants
-        stack = [v]
-        while stack:
-            u = stack[-1]
-            if done[u]:
-                stack.pop()
-                continue
-            todo = [p for p in parents[u] if not done[p]]
-            if todo:
-                stack.extend(todo)
-                continue
-            mask = 1 << u
-            for p in parents[u]:
-                mask |= anc[p]
-            anc[u] = mask
-            done[u] = True
-            stack.pop()
-    return anc
-
-
-def structure(c: Compiled) -> Structure:
-    """Per-version structure of a Bayesian network, built on first use and cached.
-
-    ``(anc, children, positive)``: ``anc[v]`` is the bitmask of ``v`` and its ancestors,
-    ``children[v]`` the ids of its children, ``positive[v][s]`` whether every entry of the CPD
-    of ``v`` at state ``s`` is strictly positive (whatever the parents).
-    """
-    got = c.structure
+def children_of(c: Compiled) -> list[list[int]]:
+    """``children[v]``: the ids of the children of ``v`` (Bayesian networks; cached)."""
+    got = c.children
     if got is None:
         assert c.parents is not None
-        n = len(c.names)
-        children: list[list[int]] = [[] for _ in range(n)]
-        for v in range(n):
-            for p in c.parents[v]:
-                children[p].append(v)
-        positive: list[list[bool]] = [
-            [bool(x) for x in np.all((t > 0).reshape(-1, t.shape[-1]), axis=0).ravel()] if has_zero
-            else [True] * t.shape[-1]
-            for t, has_zero in zip(c.tables, c.has_zero)
-        ]
-        got = (_ancestor_masks(c.parents), children, positive)
-        c.structure = got
+        got = [[] for _ in range(len(c.names))]
+        for v, parents in enumerate(c.parents):
+            for p in parents:
+                got[p].append(v)
+        c.children = got
     return got
+
+
+def ancestor_mask(c: Compiled, ids: Iterable[int]) -> int:
+    """Bitmask of ``ids`` and all their ancestors (Bayesian networks): a walk up from them only."""
+    parents = c.parents
+    assert parents is not None
+    mask = 0
+    stack = []
+    for v in ids:
+        if not mask >> v & 1:
+            mask |= 1 << v
+            stack.append(v)
+    while stack:
+        for p in parents[stack.pop()]:
+            if not mask >> p & 1:
+                mask |= 1 << p
+                stack.append(p)
+    return mask
 
 
 def ancestors(c: Compiled, ids: Iterable[int]) -> set[int]:
     """Return the given ids and all their ancestors (Bayesian networks)."""
-    anc = structure(c)[0]
-    mask = 0
-    for v in ids:
-        mask |= anc[v]
+    mask = ancestor_mask(c, ids)
     return {v for v in range(mask.bit_length()) if mask >> v & 1}
+
+
+def positive_states(c: Compiled, v: int) -> list[bool]:
+    """``positive[s]``: whether every entry of the CPD of ``v`` at state ``s`` is positive (cached)."""
+    got = c.positive.get(v)
+    if got is None:
+        t = c.table(v)
+        got = ([bool(x) for x in np.all((t > 0).reshape(-1, t.shape[-1]), axis=0).ravel()]
+               if c.zero_in(v) else [True] * t.shape[-1])
+        c.positive[v] = got
+    return got
 
 
 def topological_rank(c: Compiled) -> list[int]:
@@ -101,105 +96,99 @@ def topological_rank(c: Compiled) -> list[int]:
     return rank
 
 
-def collapsed(c: Compiled) -> dict[int, tuple[np.ndarray, tuple[int, ...], int]]:
-    """CPDs with single-child parents summed into them, cached per model version.
+def collapsed_entry(c: Compiled, v: int) -> Collapsed | None:
+    """Return the CPD of ``v`` with its single-child parents summed in, or None (cached per variable).
 
     A parent ``b`` whose only child is ``x`` appears in two factors: its CPD and ``x``'s. When
     ``b`` is neither queried nor observed, any elimination may start by summing it out of their
     product, a table over ``x``, ``x``'s other parents and ``b``'s parents: this is done once
-    per model, recursively (``b``'s own CPD may have absorbed its single-child parents), when
-    the table is no larger than the largest one it replaces. Returns ``{n + x: (table, scope,
-    mask)}`` (``x`` last in ``scope``; ``mask`` is the bitmask of the absorbed variables): a
-    query may use it when none of them is queried or observed and ``x`` is not observed.
+    per model and variable, recursively (``b``'s own CPD may have absorbed its single-child
+    parents), when the table is no larger than the largest one it replaces. Returns ``(table,
+    scope, mask)`` (``v`` last in ``scope``; ``mask`` is the bitmask of the absorbed variables):
+    a query may use it (as factor id ``n + v``) when none of them is queried or observed and
+    ``v`` is not observed. Only ``v``'s private ancestry is read.
     """
-    got = c.collapsed
-    if got is None:
-        assert c.parents is not None
-        _, children, _ = structure(c)
-        n = len(c.names)
-        rank = topological_rank(c)
-        cards = c.cards
-        got = {}
-        for v in sorted(range(n), key=rank.__getitem__):
-            table, scope, mask = c.tables[v], c.scopes[v], 0
-            for b in c.parents[v]:
-                if len(children[b]) != 1:
-                    continue
-                tb, sb, mb = got.get(n + b) or (c.tables[b], c.scopes[b], 0)
-                head = [u for u in scope[:-1] if u != b]
-                head += [u for u in sb[:-1] if u not in head and u != v]
-                new_scope = (*head, v)
-                if len(new_scope) > len(scope) or math.prod([cards[u] for u in new_scope]) > table.size:
-                    continue  # only when it makes the table no bigger
-                letters = dict(zip(dict.fromkeys((*scope, *sb)), _LETTERS))
-                word = "".join
-                table = np.einsum(f"{word(letters[u] for u in scope)},{word(letters[u] for u in sb)}"
-                                  f"->{word(letters[u] for u in new_scope)}", table, tb)
-                scope, mask = new_scope, mask | mb | 1 << b
-            if mask:
-                got[n + v] = (np.ascontiguousarray(table), scope, mask)
-        c.collapsed = got
-    return got
+    memo = c.collapsed_by_var
+    if v in memo:
+        return memo[v]
+    children, parents = children_of(c), c.parents
+    assert parents is not None
+    stack = [v]  # parents summed in first, without recursion (chains may be thousands long)
+    while stack:
+        u = stack[-1]
+        todo = [b for b in parents[u] if b not in memo and len(children[b]) == 1]
+        if todo:
+            stack.extend(todo)
+            continue
+        stack.pop()
+        if u not in memo:
+            memo[u] = _fold(c, u, children, memo)
+    return memo[v]
+
+
+def _fold(c: Compiled, v: int, children: list[list[int]], memo: dict[int, Collapsed | None]) -> Collapsed | None:
+    assert c.parents is not None
+    cards = c.cards
+    table, scope, mask = c.table(v), c.scopes[v], 0
+    for b in c.parents[v]:
+        if len(children[b]) != 1:
+            continue
+        tb, sb, mb = memo[b] or (c.table(b), c.scopes[b], 0)
+        head = [u for u in scope[:-1] if u != b]
+        head += [u for u in sb[:-1] if u not in head and u != v]
+        new_scope = (*head, v)
+        if len(new_scope) > len(scope) or math.prod([cards[u] for u in new_scope]) > table.size:
+            continue  # only when it makes the table no bigger
+        letters = dict(zip(dict.fromkeys((*scope, *sb)), _LETTERS))
+        word = "".join
+        table = np.einsum(f"{word(letters[u] for u in scope)},{word(letters[u] for u in sb)}"
+                          f"->{word(letters[u] for u in new_scope)}", table, tb)
+        scope, mask = new_scope, mask | mb | 1 << b
+    return (np.ascontiguousarray(table), scope, mask) if mask else None
+
+
+def collapsed(c: Compiled) -> dict[int, Collapsed]:
+    """Every collapsed CPD of the model (see :func:`collapsed_entry`), as ``{n + v: entry}``."""
+    n = len(c.names)
+    entries = [(v, collapsed_entry(c, v)) for v in range(n)]
+    return {n + v: entry for v, entry in entries if entry is not None}
 
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-
-
-def _short_cuts(c: Compiled) -> list[tuple[int, tuple[int, ...], int] | None]:
-    """Per variable, its collapsed CPD ``(factor id, scope, absorbed mask)`` or None (cached)."""
-    short = c.collapsed_by_var
-    if short is None:
-        n = len(c.scopes)
-        short = [None] * n
-        for fid, (_, scope, mask) in collapsed(c).items():
-            short[fid - n] = (fid, scope, mask)
-        c.collapsed_by_var = short
-    return short
-
-
-def _masks(anc: list[int], ids: Iterable[int]) -> tuple[int, int]:
-    """Bitmasks of the ancestors of ``ids`` (with them) and of ``ids`` themselves."""
-    relevant = qe = 0
-    for v in ids:
-        relevant |= anc[v]
-        qe |= 1 << v
-    return relevant, qe
 
 
 class _Walk:
     """Walk from variables through unobserved ones inside the relevant (ancestral) set."""
 
     def __init__(self, c: Compiled, query_ids: Ids, evidence_ids: tuple[int, ...], collapse: bool) -> None:
-        anc, self.children, _ = structure(c)
+        self.c, self.children = c, children_of(c)
         self.observed = set(evidence_ids)
-        masks = c.evidence_masks.get(evidence_ids)
-        if masks is None:  # shared by every query with this evidence (e.g. all marginals)
+        relevant = c.evidence_masks.get(evidence_ids)
+        if relevant is None:  # shared by every query with this evidence (e.g. all marginals)
             if len(c.evidence_masks) >= 64:
                 c.evidence_masks.clear()
-            masks = c.evidence_masks[evidence_ids] = _masks(anc, evidence_ids)
-        relevant, qe = masks
-        for v in query_ids:
-            relevant |= anc[v]
+            relevant = c.evidence_masks[evidence_ids] = ancestor_mask(c, evidence_ids)
+        qe = 0
+        for v in (*query_ids, *evidence_ids):
             qe |= 1 << v
-        self.relevant, self.qe, self.scopes = relevant, qe, c.scopes
-        self.short = _short_cuts(c) if collapse else None
+        self.relevant = relevant | ancestor_mask(c, query_ids)
+        self.qe, self.scopes, self.collapse = qe, c.scopes, collapse
 
     def _through_absorbed(self, f: int) -> int:
         # a child summed into its own child's table: the variable is in that table instead
-        children, short = self.children, self.short
-        assert short is not None
+        children, c = self.children, self.c
         while len(children[f]) == 1:
             x = children[f][0]
-            entry = short[x]
+            entry = collapsed_entry(c, x)
             if entry is None or not entry[2] >> f & 1 or entry[2] & self.qe or x in self.observed:
                 break
             f = x
         return f
 
     def _factor(self, f: int) -> tuple[int, tuple[int, ...]]:
-        entry = self.short[f] if self.short else None
+        entry = collapsed_entry(self.c, f) if self.collapse else None
         if entry is not None and not entry[2] & self.qe and f not in self.observed:
-            return entry[0], entry[1]
+            return self.c.n_factors + f, entry[1]
         return f, self.scopes[f]
 
     def component(self, start_vars: Ids, seen_f: set[int]) -> list[int]:
@@ -213,7 +202,7 @@ class _Walk:
             for f in (v, *self.children[v]):
                 if not relevant >> f & 1:
                     continue  # barren, and so are its descendants (a relevant one would make f relevant)
-                if self.short:
+                if self.collapse:
                     f = self._through_absorbed(f)
                 if f in seen_f or not relevant >> f & 1:
                     continue
@@ -240,11 +229,10 @@ def _bn_pieces(c: Compiled, query_ids: Ids, evidence_ids: tuple[int, ...], colla
     taken: set[int] = set()
     main = sorted(walk.component(query_ids, taken))
     sides = []
-    has_zero = c.has_zero
     for e in evidence_ids:
         # a piece without an observed CPD holding a zero has a positive total (its unobserved
         # CPDs sum to one, its observed ones are positive): only such CPDs can make e impossible
-        if e in taken or not has_zero[e]:
+        if e in taken or not c.zero_in(e):
             continue
         hidden = [u for u in scopes[e] if u not in observed]
         if not hidden:
@@ -314,13 +302,13 @@ def prune(c: Compiled, query_ids: Ids, evidence_ids: tuple[int, ...], *, need_va
         fids = sorted(relevant)
     else:
         relevant = set(range(len(c.names)))
-        fids = range(len(c.tables))
+        fids = range(c.n_factors)
     main, pieces = _components(c, fids, observed, query_ids)
     sides = []
     for piece in pieces:
         if c.is_bn and not any(f in observed for f in piece):
             continue  # CPDs of unobserved variables only: sums to exactly one
-        if not need_value and not any(c.has_zero[f] for f in piece):
+        if not need_value and not any(c.zero_in(f) for f in piece):
             continue  # strictly positive, cannot make the evidence impossible
         sides.append(piece)
     mask = 0

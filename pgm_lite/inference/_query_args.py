@@ -8,9 +8,9 @@ from typing import Any
 import numpy as np
 
 from .._states import state_index
-from .._validate import check_variable, format_choices
+from .._validate import as_evidence_dict, check_variable, format_choices
 from ..elimination import get_heuristic
-from ..exceptions import PGMError, StructureError, ZeroEvidenceError
+from ..exceptions import ArgumentTypeError, OptionError, PGMError, StructureError, ZeroEvidenceError
 from ._coded import Compiled
 
 
@@ -29,7 +29,7 @@ def variable_ids(c: Compiled, variables: Any, *, allow_empty: bool = False) -> t
     if isinstance(variables, str):
         variables = (variables,)
     elif variables.__class__ is not list and variables.__class__ is not tuple:
-        variables = list(variables)
+        variables = list(_names_of(variables, "query variables"))
     get = c.index.get
     try:
         found = tuple([get(v) for v in variables])
@@ -57,10 +57,12 @@ def state_code(c: Compiled, i: int, state: Any) -> int:
 def evidence_codes(c: Compiled, evidence: Mapping[str, Any] | None,
                    query_ids: tuple[int, ...] = ()) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """Validate evidence; return ``(ids, codes)`` sorted by id."""
+    if evidence.__class__ is not dict:
+        if evidence is None:
+            return (), ()
+        evidence = as_evidence_dict(evidence)
     if not evidence:
         return (), ()
-    if not isinstance(evidence, dict):
-        raise PGMError(f"evidence must be a dict {{variable: state}}, got {type(evidence).__name__}")
     index = c.index
     pairs = []
     for v, s in evidence.items():
@@ -87,16 +89,41 @@ def elimination_key(c: Compiled, spec: Any) -> Any:
     if isinstance(spec, str):
         get_heuristic(spec)  # raises, listing the valid names
         return spec
-    order = tuple(_var_id(c, v) for v in spec)
+    order = tuple(_var_id(c, v) for v in _names_of(spec, "elimination_order (a heuristic name or a list of variables)"))
     if len(set(order)) != len(order):
         dupes = sorted({c.names[i] for i in order if order.count(i) > 1})
         raise StructureError(f"elimination order lists {dupes} more than once")
     return order
 
 
+def _names_of(values: Any, what: str) -> Any:
+    """``values`` if it can be iterated over, else an ArgumentTypeError naming ``what``."""
+    try:
+        iter(values)
+    except TypeError:
+        raise ArgumentTypeError(f"{what} must be a name or a list of names, got {values!r}") from None
+    return values
+
+
+def check_max_memory(max_memory: Any) -> None:
+    """Refuse a ``max_memory`` that is not a positive number of bytes."""
+    if max_memory.__class__ is int and max_memory > 0:
+        return
+    if isinstance(max_memory, bool) or not isinstance(max_memory, (int, float, np.integer, np.floating)):
+        raise ArgumentTypeError(f"max_memory must be a number of bytes (e.g. 2**31), got {max_memory!r}")
+    if not max_memory > 0:
+        raise OptionError(f"max_memory must be a positive number of bytes, got {max_memory!r}")
+
+
 def zero_evidence(c: Compiled, ids: Sequence[int], codes: Sequence[int]) -> ZeroEvidenceError:
     shown = {c.names[i]: c.states[i][k] for i, k in zip(ids, codes)}
     return ZeroEvidenceError(f"the evidence {shown} has probability zero under the model")
+
+
+def zero_partition() -> ZeroEvidenceError:
+    """Build the error for a Markov network whose tables give every assignment weight zero (Z = 0)."""
+    return ZeroEvidenceError("the partition function is 0: every assignment has weight zero, so the "
+                             "Markov network defines no distribution; check its factor tables")
 
 
 def check_order_covers(c: Compiled, order: Sequence[int], hidden: set[int]) -> None:

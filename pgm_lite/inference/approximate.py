@@ -1,7 +1,8 @@
-"""All posterior marginals by a chosen method, with a route from "too big for exact" to an answer.
+"""``pl.marginals``: all posterior marginals by a chosen method, and a route from "too big for exact".
 
-``method="auto"`` answers exactly when the junction tree fits ``max_memory`` and otherwise
-runs loopy belief propagation; the returned dict says which method answered in ``.method``.
+``method="exact"`` (the default) is :func:`.junction_tree.marginals`; ``"auto"`` answers exactly
+when a plan fits ``max_memory`` and otherwise runs loopy belief propagation. The returned dict
+says which method answered in ``.method`` (and why, in ``.reason``).
 """
 
 from __future__ import annotations
@@ -12,18 +13,18 @@ from typing import Any
 import numpy as np
 
 from .._typing import RNGLike
-from .._validate import check_option
-from ..exceptions import MemoryLimitError
+from .._validate import check_option, format_choices
+from ..exceptions import MemoryLimitError, OptionError
 from ..factor import DiscreteFactor
 from ..sampling import gibbs_sample
 from ..tuning import DEFAULT_MAX_MEMORY
 from .junction_tree import marginals as exact_marginals
-from .loopy import loopy_belief_propagation
+from .loopy import check_loopy_options, loopy_belief_propagation
 from .mean_field import mean_field
 
-__all__ = ["METHODS", "Marginals", "marginals_by_method"]
+__all__ = ["METHODS", "Marginals", "marginals"]
 
-METHODS = ("exact", "loopy", "mean_field", "gibbs", "auto")
+METHODS = ("exact", "auto", "loopy", "mean_field", "gibbs")
 
 
 class Marginals(dict[str, DiscreteFactor]):
@@ -51,19 +52,28 @@ def _named(items: dict[str, DiscreteFactor], method: str, result: Any = None, re
     return out
 
 
-def marginals_by_method(
+def marginals(
     model: Any,
     evidence: Mapping[str, Any] | None = None,
     variables: Sequence[str] | None = None,
     *,
-    method: str = "auto",
+    method: str = "exact",
+    elimination_order: Any = "min-fill",
     max_memory: int = DEFAULT_MAX_MEMORY,
-    elimination_order: str = "min-fill",
     n_samples: int = 10_000,
     rng: RNGLike = None,
+    progress: bool | None = None,
     **options: Any,
 ) -> Marginals:
-    """Return the posterior marginal of every (requested) variable by ``method``.
+    """Return the posterior marginal of every (requested) variable given the evidence.
+
+    ``method="exact"`` (the default) calibrates the junction tree built once per model, or runs
+    one pruned variable elimination per variable when that is estimated cheaper or when only
+    that fits ``max_memory`` (see :func:`pgm_lite.inference.junction_tree.marginals`).
+    ``"loopy"`` runs :func:`loopy_belief_propagation`, ``"mean_field"`` :func:`mean_field`,
+    ``"gibbs"`` counts :func:`pgm_lite.gibbs_sample` draws, and ``"auto"`` answers exactly
+    when a plan fits ``max_memory`` and otherwise by loopy belief propagation, saying so in
+    ``.method`` and ``.reason``.
 
     Parameters
     ----------
@@ -73,15 +83,19 @@ def marginals_by_method(
         Observed ``{variable: state}``.
     variables : list of str, optional
         The variables whose marginals are wanted (all of them by default, in declaration order).
-    method : {"auto", "exact", "loopy", "mean_field", "gibbs"}, optional
-        ``"auto"`` is exact when the junction tree fits ``max_memory``, else loopy belief
-        propagation.
-    max_memory : int, optional
-        Bytes exact inference may allocate (see :func:`pgm_lite.marginals`).
+    method : {"exact", "auto", "loopy", "mean_field", "gibbs"}, optional
+        How to answer (see above).
     elimination_order : str, optional
-        For exact inference.
-    n_samples, rng : optional
-        For ``"gibbs"`` (samples kept) and the random starts of the approximate methods.
+        For exact inference, as for :func:`pgm_lite.query`.
+    max_memory : int, optional
+        Bytes exact inference may allocate; past it ``"exact"`` raises MemoryLimitError and
+        ``"auto"`` switches to loopy belief propagation.
+    n_samples : int, optional
+        For ``"gibbs"``: samples kept.
+    rng : int, numpy.random.Generator or None, optional
+        For ``"gibbs"`` and the random starts of the approximate methods.
+    progress : bool or None, optional
+        Progress indicator of the iterative methods (see :func:`loopy_belief_propagation`).
     **options
         Passed to :func:`loopy_belief_propagation` (``damping``, ``schedule``, ``max_iter``,
         ``tol``), :func:`mean_field` (``max_iter``, ``tol``) or :func:`pgm_lite.gibbs_sample`
@@ -90,47 +104,70 @@ def marginals_by_method(
     Returns
     -------
     Marginals
-        A dict ``{variable: DiscreteFactor}`` with ``.method``, ``.result`` and ``.reason``.
+        A dict ``{variable: DiscreteFactor}`` (observed variables get a point mass) with
+        ``.method`` (which method answered), ``.result`` and ``.reason``.
 
     Raises
     ------
     OptionError
-        For an unknown method.
+        For an unknown method, or options the method does not take.
     MemoryLimitError
-        For ``method="exact"`` on a model whose junction tree does not fit.
+        For ``method="exact"`` when neither the junction tree nor per-variable elimination fits
+        in ``max_memory`` (the message names ``method="loopy"`` and ``method="auto"``).
     ZeroEvidenceError, VariableNotFoundError
         As for the method that runs.
 
     Examples
     --------
     >>> bn = pl.example("asia")
-    >>> m = marginals_by_method(bn, {"xray": "yes"}, max_memory=1)
+    >>> m = pl.marginals(bn, {"xray": "yes"})
+    >>> m.method, round(float(m["tub"].values[0]), 4)
+    ('exact', 0.0924)
+    >>> m = pl.marginals(bn.copy(), {"xray": "yes"}, method="auto", max_memory=1)
     >>> m.method, round(float(m["tub"].values[0]), 4)
     ('loopy', 0.0924)
-    >>> marginals_by_method(bn, {"xray": "yes"}).method
-    'exact'
+    >>> m.reason[:40]
+    'exact inference does not fit in max_memo'
     """
     check_option("method", method, METHODS)
     reason = ""
     if method in ("exact", "auto"):
+        _no_options(method, options, () if method == "exact" else _LOOPY_OPTIONS)
+        check_loopy_options(**options)  # before exact inference answers and leaves them unused
         try:
             exact = exact_marginals(model, evidence, variables, elimination_order=elimination_order,
                                     max_memory=max_memory)
         except MemoryLimitError as err:
             if method == "exact":
                 raise
-            reason = f"exact inference does not fit: {err}"
+            reason = f"exact inference does not fit in max_memory={max_memory}: {err}"
         else:
             return _named(exact, "exact")
         method = "loopy"
     if method == "gibbs":
+        _no_options(method, options, _GIBBS_OPTIONS)
         return _named(_gibbs_marginals(model, evidence, variables, n_samples, rng, options), "gibbs")
     if method == "loopy":
-        result: Any = loopy_belief_propagation(model, evidence, rng=rng, **options)
+        _no_options(method, options, _LOOPY_OPTIONS)
+        result: Any = loopy_belief_propagation(model, evidence, rng=rng, progress=progress, **options)
     else:
-        result = mean_field(model, evidence, rng=rng, **options)
+        _no_options(method, options, _MEAN_FIELD_OPTIONS)
+        result = mean_field(model, evidence, rng=rng, progress=progress, **options)
     wanted = model.variables if variables is None else list(variables)
     return _named({v: result.marginals[model.check_variable(v)] for v in wanted}, method, result, reason)
+
+
+_LOOPY_OPTIONS = ("damping", "schedule", "max_iter", "tol", "max_product")
+_MEAN_FIELD_OPTIONS = ("max_iter", "tol")
+_GIBBS_OPTIONS = ("burn_in", "thin", "n_chains")
+
+
+def _no_options(method: str, options: dict[str, Any], allowed: Sequence[str]) -> None:
+    """Raise OptionError for an option ``method`` does not take (listing the ones it does)."""
+    for name in options:
+        if name not in allowed:
+            takes = f"takes {format_choices(allowed)}" if allowed else "takes no extra options"
+            raise OptionError(f"method={method!r} got an unexpected option {name!r}; it {takes}")
 
 
 def _gibbs_marginals(model: Any, evidence: Mapping[str, Any] | None, variables: Sequence[str] | None,

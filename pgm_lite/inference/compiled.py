@@ -28,7 +28,7 @@ from ._contract import BATCH
 from ._plan import SubPlan, check_memory
 from ._prune import prune
 from ._query_args import elimination_key, variable_ids
-from .variable_elimination import get_plan, log_normaliser, log_probability_of
+from .variable_elimination import get_plan, log_normaliser_of_distribution, log_probability_of
 
 __all__ = ["BatchPosterior", "CompiledQuery", "compile_query", "log_probability"]
 
@@ -65,7 +65,7 @@ class CompiledQuery:
                        for combo in np.ndindex(*[c.cards[i] for i in self._query_ids])]
         self.max_memory = max_memory
         order_key = elimination_key(c, elimination_order)
-        self._log_z = log_normaliser(c, order_key, max_memory)
+        self._log_z = log_normaliser_of_distribution(c, order_key, max_memory)
         self._q_size = math.prod(c.cards[i] for i in self._query_ids)
         self._e_cards = [c.cards[i] for i in self._evidence_ids]
         check_option("strategy", strategy, ["auto", "table", "batch"])
@@ -101,7 +101,8 @@ class CompiledQuery:
         ids = self._evidence_ids
         self._main = SubPlan(c, main, ids, (BATCH, *self._query_ids), order_key, batch=True)
         self._sides = [SubPlan(c, p, ids, (BATCH,), order_key, batch=True) for p in sides]
-        per_row = max(sp.largest for sp in (self._main, *self._sides))
+        # entries per row held at once: the evidence-sliced inputs, the largest step, the result
+        per_row = sum(_gathered_per_row(sp) + sp.largest for sp in (self._main, *self._sides)) + self._q_size
         self._chunk = max(1, int(self.max_memory // (8 * per_row)))
         check_memory(c, [self._main, *self._sides], self.max_memory, what="compiling this query")
 
@@ -202,6 +203,12 @@ class CompiledQuery:
                 log_scale += np.where(values > 0, np.log(np.where(values > 0, values, 1.0)), 0.0)
             log_scale += np.asarray(side_shift, dtype=float) * _LN2
         return joint, log_scale
+
+
+def _gathered_per_row(sp: SubPlan) -> int:
+    """Entries per evidence row of a batch plan's inputs once the evidence codes index them."""
+    cards = sp.c.cards
+    return sum(math.prod([cards[v] for v in scope if v != BATCH]) for scope in sp.input_scopes if BATCH in scope)
 
 
 def compile_query(model: Any, query: str | Sequence[str], evidence_vars: Sequence[str], *,

@@ -16,6 +16,7 @@ import numpy as np
 from .._typing import RNGLike
 from .._validate import check_int, check_number
 from ..factor import DiscreteFactor
+from ..progress import progress_bar
 from ._coded import compiled
 from ._factor_graph_arrays import (
     FactorGraphPlan,
@@ -71,6 +72,7 @@ def mean_field(
     max_iter: int = 1000,
     tol: float = 1e-9,
     rng: RNGLike = None,
+    progress: bool | None = None,
 ) -> MeanFieldResult:
     """Fit a fully factorised approximation of ``P(X | evidence)`` by naive mean field.
 
@@ -92,6 +94,9 @@ def mean_field(
     rng : int, numpy.random.Generator or None, optional
         None starts from uniform q_v; a seed or generator starts from random ones (different
         starts may reach different local optima).
+    progress : bool or None, optional
+        Show a progress indicator with the current ELBO (see
+        :func:`pgm_lite.progress.progress_bar`; None: only when stderr is a terminal).
 
     Returns
     -------
@@ -125,16 +130,19 @@ def mean_field(
     colours = variable_colours(c, plan)
     history = [_elbo(plan, tables, q)]
     converged = False
-    for _ in range(max_iter):
-        change = 0.0
-        for mask in colours:
-            new = normalise_states(plan, _field(plan, tables, q))[0]
-            change = max(change, float(np.abs(new - q)[mask].max(initial=0.0)))
-            q = np.where(mask, new, q)
-        history.append(_elbo(plan, tables, q))
-        if change <= tol:
-            converged = True
-            break
+    with progress_bar(max_iter, desc="mean field", progress=progress) as bar:
+        for _ in range(max_iter):
+            change = 0.0
+            for mask in colours:
+                new = normalise_states(plan, _field(plan, tables, q))[0]
+                change = max(change, float(np.abs(new - q)[mask].max(initial=0.0)))
+                q = np.where(mask, new, q)
+            history.append(_elbo(plan, tables, q))
+            bar.note(f"elbo={history[-1]:.6g}")
+            bar.update()
+            if change <= tol:
+                converged = True
+                break
     marginals = named_marginals(c, plan, q, dict(zip(evidence_ids, codes)))
     return MeanFieldResult(marginals, history, converged)
 

@@ -18,8 +18,14 @@ from ..exceptions import NumericRangeError
 from ..factor import DiscreteFactor
 from ._coded import DEFAULT_MAX_MEMORY, Compiled, compiled
 from ._plan import SubPlan, check_memory
-from ._prune import prune, structure, topological_rank
-from ._query_args import elimination_key, evidence_codes, variable_ids, zero_evidence
+from ._prune import positive_states, prune, topological_rank
+from ._query_args import (
+    elimination_key,
+    evidence_codes,
+    variable_ids,
+    zero_evidence,
+    zero_partition,
+)
 
 __all__ = ["log_partition_function", "model_partition_function", "probability", "query"]
 
@@ -85,13 +91,12 @@ class _Check:
 
 def _guard_inputs(c: Compiled, factor_ids: Sequence[int], evidence_ids: tuple[int, ...]) -> list[tuple]:
     position = {v: j for j, v in enumerate(evidence_ids)}
-    positive = structure(c)[2]
     guards = []
     for f in factor_ids:
         if f in position:  # the CPD of an observed variable
             scope = c.scopes[f]
             slots = [(a, position[v]) for a, v in enumerate(scope) if v in position]
-            guards.append((positive[f], position[f], c.tables[f], [slice(None)] * len(scope), slots))
+            guards.append((positive_states(c, f), position[f], c.table(f), [slice(None)] * len(scope), slots))
     return guards
 
 
@@ -127,7 +132,7 @@ class Plan:
     def posterior(self, codes: Sequence[int], max_memory: int) -> np.ndarray:
         """Return the normalised table of the query for one evidence assignment."""
         c = self.c
-        if self.peak * 8 > max_memory:
+        if max_memory.__class__ is not int or self.peak * 8 > max_memory:
             check_memory(c, self.subplans, max_memory)
         for check in self.checks:
             if check.may_be_zero(c, self, codes):
@@ -204,13 +209,58 @@ def query(model: Any, variables: str | Sequence[str], evidence: Mapping[str, Any
     1.0
     """
     c = compiled(model)
-    query_ids = variable_ids(c, variables)
-    evidence_ids, codes = evidence_codes(c, evidence, query_ids)
-    plan = get_plan(c, query_ids, evidence_ids, elimination_key(c, elimination_order))
-    values = plan.posterior(codes, max_memory)
-    names = [c.names[i] for i in query_ids]
-    states = {c.names[i]: c.states[i] for i in query_ids}
-    return DiscreteFactor.from_validated(names, values, states)
+    key = _call_key(variables, evidence, elimination_order)
+    call = c.calls.get(key) if key is not None else None
+    codes = call.codes(c, evidence) if call is not None else None
+    if codes is None:  # first call with these arguments' shape, or a state given another way
+        query_ids = variable_ids(c, variables)
+        evidence_ids, codes = evidence_codes(c, evidence, query_ids)
+        call = _Call(c, get_plan(c, query_ids, evidence_ids, elimination_key(c, elimination_order)), evidence)
+        if key is not None:
+            if len(c.calls) >= tuning.MAX_CACHED_PLANS:
+                c.calls.clear()
+            c.calls[key] = call
+    assert call is not None
+    values = call.plan.posterior(codes, max_memory)
+    return DiscreteFactor.from_validated(call.names, values, call.states)
+
+
+class _Call:
+    """What a repeated ``query`` call reuses: its plan, result names, and how to read the codes."""
+
+    def __init__(self, c: Compiled, plan: Plan, evidence: Mapping[str, Any] | None) -> None:
+        self.plan = plan
+        self.names = tuple([c.names[i] for i in plan.query_ids])
+        self.states = {c.names[i]: c.states[i] for i in plan.query_ids}
+        self.reads = [(c.names[i], c.codes[i]) for i in plan.evidence_ids]  # sorted by id, like codes
+
+    def codes(self, c: Compiled, evidence: Any) -> tuple[int, ...] | None:
+        """Return the evidence codes if every state is given by its name, else None (the full path decides)."""
+        try:
+            codes = tuple([code_of.get(evidence[name]) for name, code_of in self.reads])
+        except (TypeError, KeyError):
+            return None
+        return None if None in codes else codes  # type: ignore[return-value]
+
+
+def _call_key(variables: Any, evidence: Any, elimination_order: Any) -> tuple | None:
+    """Hashable shape of a ``query`` call (None when it has none: the full path validates it)."""
+    if evidence is not None and evidence.__class__ is not dict:
+        return None
+    kind = variables.__class__
+    if kind is not str and kind is not list and kind is not tuple:
+        return None
+    if elimination_order.__class__ is not str:
+        if not isinstance(elimination_order, (list, tuple)):
+            return None
+        elimination_order = tuple(elimination_order)
+    key = (variables if kind is str else tuple(variables),
+           tuple(evidence) if evidence else (), elimination_order)
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
 
 
 def log_mass(c: Compiled, evidence_ids: tuple[int, ...], codes: tuple[int, ...], order_key: Any = "min-fill",
@@ -232,6 +282,18 @@ def log_normaliser(c: Compiled, order_key: Any = "min-fill", max_memory: int = D
     if got is None:
         got = c.log_partition[order_key] = log_mass(c, (), (), order_key, max_memory)
     return got
+
+
+def log_normaliser_of_distribution(c: Compiled, order_key: Any = "min-fill",
+                                   max_memory: int = DEFAULT_MAX_MEMORY) -> float:
+    """:func:`log_normaliser`, refusing a Markov network whose tables give every assignment weight 0.
+
+    Such a model defines no distribution, so no probability (not even 0) is an answer.
+    """
+    log_z = log_normaliser(c, order_key, max_memory)
+    if log_z == -math.inf:
+        raise zero_partition()
+    return log_z
 
 
 def log_partition_function(model: Any, *, elimination_order: ElimOrder = "min-fill",
@@ -320,6 +382,7 @@ def log_probability_of(model: Any, evidence: Mapping[str, Any], elimination_orde
     order_key = elimination_key(c, elimination_order)
     evidence_ids, codes = evidence_codes(c, evidence)
     log_e = log_mass(c, evidence_ids, codes, order_key, max_memory)
+    log_z = log_normaliser_of_distribution(c, order_key, max_memory)
     if log_e == -math.inf:
         return log_e
-    return log_e - log_normaliser(c, order_key, max_memory)
+    return log_e - log_z

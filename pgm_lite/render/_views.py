@@ -19,6 +19,7 @@ from ..elimination import (
 )
 from ..graphs import factor_graph
 from ._common import (
+    BAR,
     EVIDENCE_FILL,
     FILL_IN,
     HIGHLIGHT,
@@ -39,7 +40,7 @@ from ._layout import check_positions, grid_positions, scaled_positions, spread_p
 __all__ = ["render_factor_graph", "render_moral_graph", "render_junction_tree", "render_elimination"]
 
 
-def render_factor_graph(model: Any, *, layout: str = "neato") -> AnyGraph:
+def render_factor_graph(model: Any, *, layout: str = "neato", messages: Any = None) -> AnyGraph:
     """Draw the bipartite factor graph: round variable nodes, small black square factor nodes.
 
     A Bayesian network has one factor ``P(X | parents)`` per variable; a Markov network one per
@@ -53,6 +54,10 @@ def render_factor_graph(model: Any, *, layout: str = "neato") -> AnyGraph:
         The model (only its structure and factor scopes are used).
     layout : str, optional
         Graphviz engine (default ``"neato"``, which suits bipartite graphs).
+    messages : LoopyBPResult, optional
+        A result of :func:`pgm_lite.loopy_belief_propagation` on ``model``: each variable shows
+        its belief (observed ones are shaded), and each edge becomes an arrow from the factor
+        carrying the factor->variable message (``max_iter=t, tol=0`` shows sweep ``t``).
 
     Returns
     -------
@@ -60,10 +65,21 @@ def render_factor_graph(model: Any, *, layout: str = "neato") -> AnyGraph:
         Variable nodes named as the variables, factor nodes ``f0, f1, ...`` whose edges meet
         the square (port ``sq``).
 
+    Raises
+    ------
+    RenderError
+        If ``messages`` is not a belief-propagation result of this model.
+
     Examples
     --------
     >>> g = pl.render_factor_graph(pl.BayesianNetwork([("A", "B")]))
     >>> "f1:sq -- B" in g.source and "P(B | A)" in g.source
+    True
+    >>> bn = pl.example("asia")
+    >>> g = pl.render_factor_graph(bn, messages=pl.loopy_belief_propagation(bn, {"xray": "yes"}))
+    >>> [line.strip()[:30] for line in g.source.splitlines() if line.strip().startswith("f2:sq")]
+    ['f2:sq -- smoke [label=<<TABLE ']
+    >>> "yes .50</TD>" in g.source   # P(smoke) sends smoke its table
     True
     """
     is_bayesian(model)
@@ -74,15 +90,68 @@ def render_factor_graph(model: Any, *, layout: str = "neato") -> AnyGraph:
         cliques = sorted((sorted(c, key=order.__getitem__) for c in nx.find_cliques(model.graph)),
                          key=lambda c: [order[v] for v in c])
         factors = [(tuple(c), f"φ({', '.join(c)})") for c in cliques]
+    sent = _check_messages(model, messages, factors)
     graph = new_graph(False, "factor_graph", layout, outputorder="edgesfirst")
+    if messages is not None:  # longer edges leave room for the message labels
+        graph.attr("edge", fontsize="8", arrowsize="0.6", len="1.6", color=BAR, fontcolor=BAR)
     ids = node_ids(model.variables)
     for v in model.variables:
-        plain_node(graph, ids[v], v)
+        if messages is None:
+            plain_node(graph, ids[v], v)
+            continue
+        if v in messages.evidence:
+            graph.node(ids[v], _belief_label(v, [f"= {messages.evidence[v]}"]), shape="ellipse", margin="0.05",
+                       style="filled", fillcolor=EVIDENCE_FILL)
+        else:
+            graph.node(ids[v], _belief_label(v, _probabilities(messages.marginals[v])), shape="ellipse",
+                       margin="0.05")
     for i, (scope, label) in enumerate(factors):
         graph.node(f"f{i}", _factor_label(label), shape="plain", tooltip=str(label))
         for v in scope:
-            graph.edge(f"f{i}:sq", ids[v])
+            message = sent.get((i, v))
+            if message is None:  # no message (or a message to an observed variable: not sent)
+                graph.edge(f"f{i}:sq", ids[v], **({"color": "grey60"} if messages is not None else {}))
+            else:
+                graph.edge(f"f{i}:sq", ids[v], label=_message_text(message), dir="forward")
     return graph
+
+
+def _check_messages(model: Any, messages: Any, factors: list[tuple[Any, str]]) -> dict[tuple[int, str], Any]:
+    """Return the messages of a belief-propagation result, checked against ``model``."""
+    if messages is None:
+        return {}
+    if not all(hasattr(messages, name) for name in ("messages", "marginals", "evidence")):
+        raise RenderError(f"messages= takes a pl.loopy_belief_propagation result, got {type(messages).__name__}")
+    if list(messages.marginals) != list(model.variables):
+        raise RenderError("messages= is a belief-propagation result of another model: its variables are "
+                          f"{list(messages.marginals)[:8]}, the model's {list(model.variables)[:8]}")
+    sent = messages.messages
+    scopes = {i: tuple(scope) for i, (scope, _) in enumerate(factors)}
+    for i, v in sent:
+        if v not in scopes.get(i, ()):
+            raise RenderError(f"messages= is a belief-propagation result of another model: it has a message "
+                              f"from factor {i} to {v!r}, which is not in that factor's scope")
+    return sent
+
+
+def _probabilities(factor: Any, limit: int = 6) -> list[str]:
+    """``state p`` lines of a one-variable factor (at most ``limit``, then a count of the rest)."""
+    (v,) = factor.variables
+    lines = [f"{s} {f'{p:.2f}'.removeprefix('0')}" for s, p in zip(factor.states[v], factor.values.tolist())]
+    return lines if len(lines) <= limit else [*lines[:limit - 1], f"... ({len(lines) - limit + 1} more)"]
+
+
+def _message_text(message: Any) -> str:
+    """Return an HTML label on a white ground (drawn over the edges) listing the message's entries."""
+    rows = "".join(f'<TR><TD ALIGN="LEFT">{escape(line)}</TD></TR>' for line in _probabilities(message))
+    return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1" BGCOLOR="white">{rows}</TABLE>>'
+
+
+def _belief_label(name: str, lines: list[str]) -> str:
+    rows = "".join(f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="9">{escape(line)}</FONT></TD></TR>'
+                   for line in lines)
+    return (f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0">'
+            f"<TR><TD><B>{escape(name)}</B></TD></TR>{rows}</TABLE>>")
 
 
 def _factor_label(text: str) -> str:
