@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, os.environ.get("PGM_LITE_ROOT", str(ROOT)))  # PGM_LITE_ROOT: time another checkout
 
 from _timing import best_time  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
 
@@ -183,6 +183,102 @@ def write_markdown(out, args, sampling, fit, has_pyagrum):
     print(f"wrote {out}")
 
 
+# -- row throughput (issue 19 "also measured") ------------------------------------------------------
+def plain_checkerboard(couplings_right, couplings_down, chains, sweeps, rng):
+    """The floor for Gibbs on an Ising grid: a hand-written two-colour sampler on +-1 spins."""
+    size = couplings_right.shape[0]
+    spins = rng.choice(np.array([-1.0, 1.0]), size=(chains, size, size))
+    black = (np.add.outer(np.arange(size), np.arange(size)) % 2).astype(bool)
+    for _ in range(sweeps):
+        for colour in (black, ~black):
+            field = np.zeros_like(spins)
+            field[:, :, :-1] += couplings_right * spins[:, :, 1:]
+            field[:, :, 1:] += couplings_right * spins[:, :, :-1]
+            field[:, :-1, :] += couplings_down * spins[:, 1:, :]
+            field[:, 1:, :] += couplings_down * spins[:, :-1, :]
+            up = rng.random(spins.shape) < 1.0 / (1.0 + np.exp(-2.0 * field))
+            spins = np.where(colour, np.where(up, 1.0, -1.0), spins)
+    return spins
+
+
+def ising_grid(size, rng):
+    """An Ising grid as a MarkovNetwork and its couplings (right, down) for the plain sampler."""
+    right, down = rng.uniform(-0.4, 0.4, (size, size - 1)), rng.uniform(-0.4, 0.4, (size - 1, size))
+    name = [[f"x{i}_{j}" for j in range(size)] for i in range(size)]
+    spin = np.array([[1.0, -1.0], [-1.0, 1.0]])
+    edges, factors = [], []
+    for i in range(size):
+        for j in range(size):
+            for (di, dj), coupling in (((0, 1), right), ((1, 0), down)):
+                if i + di < size and j + dj < size:
+                    edge = (name[i][j], name[i + di][j + dj])
+                    edges.append(edge)
+                    factors.append(pl.DiscreteFactor(edge, np.exp(coupling[i, j] * spin)))
+    return pl.MarkovNetwork(edges, factors), right, down
+
+
+def bench_rows(args):
+    """Forward sampling and fitting of munin rows, and Gibbs on Ising grids, each next to its floor."""
+    munin = pl.read(str(ROOT / "tests" / "data" / "munin.bif.gz"))
+    d, n, repeat = len(munin.variables), args.rows, args.repeat
+    rng = np.random.default_rng(0)
+    pl.sample(munin, 100, rng=0)  # the per-model plan, as any second call has it
+    results = []
+    def draws():
+        for _ in range(d):
+            rng.random(n)
+
+    floor, _ = best_time(draws, repeat)
+    t_codes, codes = best_time(lambda: pl.sample(munin, n, rng=0, as_codes=True), repeat)
+    t_frame, frame = best_time(lambda: pl.sample(munin, n, rng=0), repeat)
+    results.append((f"forward sample munin, {n:,} rows, codes", t_codes, floor, "one `rng.random(n)` per variable"))
+    results.append((f"forward sample munin, {n:,} rows, DataFrame", t_frame, floor, "one `rng.random(n)` per variable"))
+    del frame
+    del codes
+    m = args.fit_munin_rows
+    categorical = pl.sample(munin, m, rng=1)
+    array = np.column_stack([categorical[v].cat.codes.to_numpy() for v in munin.variables])  # (m, d) int8
+    pass_floor, _ = best_time(lambda array=array: array.max(axis=0), repeat)
+    inputs = [("Categorical DataFrame", categorical), ("(n, d) int8 array", array),
+              ("int8 codes DataFrame", categorical.apply(lambda c: c.cat.codes))]
+    for label, data in inputs:
+        t_fit, _ = best_time(lambda data=data: pl.fit(munin, data), repeat)
+        results.append((f"fit munin, {m:,} rows, {label}", t_fit, pass_floor, "one pass over the codes (`max(axis=0)`)"))
+    del inputs, categorical, array, data
+    for size, chains in ((30, 1000), (100, 100)):
+        grid, right, down = ising_grid(size, np.random.default_rng(size))
+        sweeps = args.sweeps * (10 if size < 50 else 1)
+        updates = size * size * chains * sweeps
+        ours, _ = best_time(lambda grid=grid, chains=chains, sweeps=sweeps: pl.gibbs_sample(
+            grid, chains * sweeps, n_chains=chains, burn_in=0, rng=0, as_codes=True), repeat)
+        plain, _ = best_time(lambda r=right, dn=down, c=chains, sweeps=sweeps: plain_checkerboard(
+            r, dn, c, sweeps, np.random.default_rng(0)), repeat)
+        results.append((f"Gibbs Ising {size}x{size}, {chains} chains x {sweeps} sweeps: "
+                        f"{updates / ours:.3g} spin updates/s (plain {updates / plain:.3g}/s)", ours, plain,
+                        "plain two-colour numpy sampler"))
+    for label, ours, base, _ in results:
+        print(f"{label}: {ours:.3f}s (floor {base:.3f}s, {ours / base:.1f}x)", flush=True)
+    return results
+
+
+def write_rows(out, args, results):
+    lines = [
+        "# Row throughput: sampling, fitting, Gibbs (pgm_lite next to its floor)",
+        "",
+        f"Command: `python benchmarks/sampling.py --rows-only --rows {args.rows} --fit-munin-rows "
+        f"{args.fit_munin_rows}` (Python {platform.python_version()}, numpy {np.__version__}, "
+        f"{platform.machine()}, {os.cpu_count()} CPUs, shared with other jobs: noisy). Wall time, best of "
+        f"{args.repeat}; the floor is measured in the same run.",
+        "",
+        "| task | pgm_lite (s) | floor (s) | x floor | floor is |",
+        "|---|---:|---:|---:|---|",
+    ]
+    lines += [f"| {label} | {ours:.3f} | {base:.3f} | {ours / base:.1f} | {what} |" for label, ours, base, what in results]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("\n".join(lines) + "\n")
+    print(f"wrote {out}")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=100_000, help="rows to sample per network")
@@ -193,7 +289,17 @@ def main(argv=None):
     parser.add_argument("--fit-rows", type=int, default=1_000_000)
     parser.add_argument("--no-fit", action="store_true")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "sampling.md")
+    parser.add_argument("--rows-only", action="store_true",
+                        help="only the row-throughput table (munin sampling and fit, Ising Gibbs)")
+    parser.add_argument("--rows", type=int, default=1_000_000, help="munin rows for the row-throughput table")
+    parser.add_argument("--fit-munin-rows", type=int, default=1_000_000)
+    parser.add_argument("--sweeps", type=int, default=10, help="Gibbs sweeps (x10 on the small grid)")
+    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--rows-out", type=Path, default=ROOT / "benchmarks" / "results" / "rows.md")
     args = parser.parse_args(argv)
+    if args.rows_only:
+        write_rows(args.rows_out, args, bench_rows(args))
+        return
     try:
         import pyagrum  # noqa: F401
 

@@ -36,25 +36,21 @@ class Family:
         self.size = math.prod(self.shape)
         self.strides = [math.prod(self.shape[i + 1:]) for i in range(len(self.shape))]
 
-    def cells(self, codes: np.ndarray) -> np.ndarray:
-        """Flat cell index of every row of ``codes`` (shape (d, n), all observed)."""
-        dtype = np.int16 if self.size <= 2**15 else np.int32 if self.size <= 2**31 else np.int64
-        index = codes[self.scope[0]].astype(dtype)
-        if self.strides[0] != 1:
-            index *= self.strides[0]
+    def cells(self, codes: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """Flat cell index (intp, what ``np.bincount`` reads) of every row of ``codes`` (shape (d, n), all observed)."""
+        index = np.multiply(codes[self.scope[0]], self.strides[0], out=out, dtype=np.intp)
         part = None
         for j, s in zip(self.scope[1:], self.strides[1:]):
             if s == 1:
                 index += codes[j]
-            else:  # widen before multiplying: small-int codes times a stride would wrap
+            else:  # widened by the multiply: small-int codes times a stride would wrap
                 part = np.empty_like(index) if part is None else part
-                np.multiply(codes[j], s, out=part, dtype=dtype)
-                index += part
+                index += np.multiply(codes[j], s, out=part, dtype=np.intp)
         return index
 
     def counts(self, codes: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
         """Weighted count of every cell (flat, ``size`` entries)."""
-        return np.bincount(self.cells(codes), weights=weights, minlength=self.size).astype(float)
+        return count_all([self], codes, weights)[0]
 
 
 def families_of(model: Any) -> list[Family]:
@@ -67,14 +63,8 @@ def families_of(model: Any) -> list[Family]:
     return [Family(model, v, column) for v in model.variables]
 
 
-def count_all(families: Sequence[Family], codes: np.ndarray,
-              weights: np.ndarray | None = None) -> list[np.ndarray]:
-    """Count the cells of every family.
-
-    Small families are counted together: their cell indices combine into one index over the
-    product of their sizes (at most ``tuning.FIT_GROUP_CELLS``), so one ``np.bincount`` pass serves several
-    families and each one's counts are a marginal of the joint counts.
-    """
+def _groups(families: Sequence[Family]) -> list[list[int]]:
+    """Families counted together: small ones share one index over the product of their sizes."""
     groups: list[list[int]] = []
     current: list[int] = []
     size = 1
@@ -86,24 +76,46 @@ def count_all(families: Sequence[Family], codes: np.ndarray,
         size *= families[i].size
     if current:
         groups.append(current)
+    return groups
 
-    def count(group):
-        fams = [families[i] for i in group]
-        if len(fams) == 1:
-            return [fams[0].counts(codes, weights)]
-        index = fams[0].cells(codes).astype(np.intp)
-        for f in fams[1:]:
-            index *= f.size
-            index += f.cells(codes)
-        shape = [f.size for f in fams]
-        joint = np.bincount(index, weights=weights, minlength=math.prod(shape)).reshape(shape)
-        axes = range(len(fams))
-        return [joint.sum(axis=tuple(b for b in axes if b != a)).astype(float) for a in axes]
 
+def _group_cells(fams: Sequence[Family], codes: np.ndarray, work: np.ndarray) -> np.ndarray:
+    index = fams[0].cells(codes, out=work)
+    for f in fams[1:]:
+        index *= f.size
+        index += f.cells(codes)
+    return index
+
+
+def count_all(families: Sequence[Family], codes: np.ndarray,
+              weights: np.ndarray | None = None) -> list[np.ndarray]:
+    """Count the cells of every family (float arrays of ``size`` entries).
+
+    Small families are counted together: their cell indices combine into one index over the
+    product of their sizes (at most ``tuning.FIT_GROUP_CELLS``), so one ``np.bincount`` pass serves several
+    families and each one's counts are a marginal of the joint counts. Rows are counted in
+    chunks of ``tuning.FIT_CHUNK`` so the flat indices stay in cache.
+    """
+    n = codes.shape[1]
+    chunk = max(1, tuning.FIT_CHUNK)
+    work = np.empty(min(n, chunk), dtype=np.intp)
     counts: list[Any] = [None] * len(families)
-    for group, result in zip(groups, map(count, groups)):
-        for i, c in zip(group, result):
-            counts[i] = c
+    for group in _groups(families):
+        fams = [families[i] for i in group]
+        shape = [f.size for f in fams]
+        joint = np.zeros(math.prod(shape), dtype=float if weights is not None else np.int64)
+        for start in range(0, n, chunk):
+            part = codes[:, start:start + chunk]
+            index = _group_cells(fams, part, work[:part.shape[1]])
+            w = None if weights is None else weights[start:start + chunk]
+            joint += np.bincount(index, weights=w, minlength=joint.size)
+        if len(fams) == 1:
+            counts[group[0]] = joint.astype(float)
+            continue
+        joint = joint.reshape(shape)
+        axes = range(len(fams))
+        for i, a in zip(group, axes):
+            counts[i] = joint.sum(axis=tuple(b for b in axes if b != a)).astype(float)
     return counts
 
 

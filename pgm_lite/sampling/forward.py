@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 
 from .._dask import dask_engine_name
-from .._model import GraphicalModel, engine
+from .._model import GraphicalModel, check_model, engine
 from .._typing import RNGLike
-from .._validate import check_int, check_option, check_rng, check_variables
+from .._validate import as_evidence_dict, check_int, check_option, check_rng, check_variables
 from ..exceptions import PGMError, StructureError, ZeroEvidenceError
 from ..factor import DiscreteFactor
 from ._forward import (
@@ -42,7 +42,8 @@ def _check_method(method, choices=METHODS):
 def sample(model: GraphicalModel, n_samples: int, *, rng: RNGLike = None,
            evidence: Mapping[str, Any] | None = None, method: str = "forward",
            as_codes: bool = False, max_draws: int | None = None,
-           max_memory: int | None = None, chunks: int | None = None) -> Any:
+           max_memory: int | None = None, chunks: int | None = None,
+           progress: bool | None = None) -> Any:
     """Draw samples from a Bayesian network (or a Markov network with ``method="gibbs"``).
 
     Parameters
@@ -74,6 +75,10 @@ def sample(model: GraphicalModel, n_samples: int, *, rng: RNGLike = None,
         Return a Dask DataFrame of partitions of ``chunks`` rows, each drawn with its own
         ``SeedSequence(rng).spawn`` stream (reproducible for the same ``rng`` and ``chunks``;
         needs the ``[dask]`` extra; see :mod:`pgm_lite.distributed`).
+    progress : bool or None, optional
+        Forward and likelihood-weighted draws of more than ``tuning.SAMPLE_CHUNK`` rows show a
+        progress bar on stderr: ``None`` (default) only when stderr is a terminal, ``True``
+        always, ``False`` never.
 
     Returns
     -------
@@ -94,11 +99,13 @@ def sample(model: GraphicalModel, n_samples: int, *, rng: RNGLike = None,
 
     Notes
     -----
-    The topological order, parent strides and cumulative CPT rows are computed once per model
-    (and again after it changes). Per variable, the parent codes of all samples become CPT row
-    indices and one uniform draw per sample is compared with the cumulative row; variables with
-    more than two states start that search from a guide table, so a draw costs about two
-    look-ups whatever the number of states.
+    The topological order, parent strides and guide tables are computed once per model (and
+    again after it changes). Per variable, the parent codes of all samples and one random byte
+    per sample index a table of 256 buckets per CPT row; only samples whose bucket holds a state
+    boundary draw a uniform double to settle between the states of that bucket. The states are
+    distributed exactly as with one uniform double per draw (inverse CDF), whatever the number of
+    states. Seeded samples are reproducible for the same ``rng``, ``n_samples`` and version of
+    pgm_lite (the byte-guided draws of this version give other rows than earlier versions).
 
     Examples
     --------
@@ -116,8 +123,11 @@ def sample(model: GraphicalModel, n_samples: int, *, rng: RNGLike = None,
     if chunks is not None:
         return engine(dask_engine_name("sample"))(model, n_samples, chunks=chunks, rng=rng, evidence=evidence,
                                                    method=method, max_draws=max_draws)
+    check_model(model)
     n = check_int("n_samples", n_samples, minimum=1)
     _check_method(method)
+    if evidence is not None and evidence.__class__ is not dict:
+        evidence = as_evidence_dict(evidence)
     if method == "gibbs":
         return gibbs_sample(model, n, evidence=evidence, rng=rng, as_codes=as_codes)
     if not model.is_directed:
@@ -137,10 +147,10 @@ def sample(model: GraphicalModel, n_samples: int, *, rng: RNGLike = None,
             raise PGMError(
                 "forward sampling ignores evidence; use method='rejection', 'likelihood' or 'gibbs'"
             )
-        codes, _ = forward_chunked(plan, n, rng)
+        codes, _ = forward_chunked(plan, n, rng, progress=progress)
     elif method == "likelihood":
-        codes, weights = forward_chunked(plan, n, rng, clamp)
-        if not weights.any():
+        codes, weights = forward_chunked(plan, n, rng, clamp, progress=progress)
+        if weights is None or not weights.any():
             raise ZeroEvidenceError(
                 f"every one of {n} likelihood-weighted samples has weight 0: the evidence "
                 f"{describe_evidence(model, evidence)} is impossible (or extremely unlikely) under the model"
