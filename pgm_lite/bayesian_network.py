@@ -10,8 +10,8 @@ import numpy as np
 
 from . import graphs
 from ._data import encode_table
-from ._model import GraphicalModel
-from ._states import as_variables, check_names, merge_states
+from ._model import GraphicalModel, engine
+from ._states import as_list, as_variables, check_names, merge_states
 from ._typing import Edges, StatesSpec
 from .cpd import TabularCPD
 from .exceptions import ArgumentTypeError, StructureError, VariableNotFoundError
@@ -68,8 +68,8 @@ class BayesianNetwork(GraphicalModel):
                  variables: Iterable[str] = (), states: StatesSpec = None) -> None:
         self._cpds: dict[str, TabularCPD] = {}
         self._topological: list[str] | None = None
-        cpds = list(cpds)
-        edges = [_as_edge(e) for e in edges]
+        cpds = as_list(cpds, "cpds")
+        edges = [_as_edge(e) for e in as_list(edges, "edges")]
         declared, default, per_var = self._declarations(variables, states)
 
         names = dict.fromkeys(declared)
@@ -426,6 +426,17 @@ class BayesianNetwork(GraphicalModel):
             edges += [(p, q) for i, p in enumerate(parents) for q in parents[i + 1:]]
         factors = [c.to_factor() for c in self.cpds()] if self.is_fully_specified() else []
         return MarkovNetwork(edges, factors, variables=self.variables, states=dict(self._states))
+
+    def equivalence_class(self) -> Any:
+        """Return the CPDAG of this network's Markov equivalence class (same as :func:`pgm_lite.cpdag`).
+
+        Examples
+        --------
+        >>> g = pl.BayesianNetwork([("A", "B"), ("B", "C"), ("D", "C")]).equivalence_class()
+        >>> g.directed_edges, g.undirected_edges
+        ([('B', 'C'), ('D', 'C')], [('A', 'B')])
+        """
+        return engine("equivalence_class")(self)
 
     def factor_scopes(self) -> list[tuple[tuple[str, ...], str]]:
         """Return ``(scope, label)`` of every factor: one ``P(child | parents)`` per variable.

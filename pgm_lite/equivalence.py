@@ -25,6 +25,7 @@ from typing import Any, Union
 import networkx as nx
 
 from . import graphs
+from ._model import register_engine
 from .bayesian_network import BayesianNetwork
 from .exceptions import ArgumentTypeError, StructureError
 
@@ -466,3 +467,6 @@ def compare_structures(true: StructureLike, learned: StructureLike) -> Structure
         if m == "--":
             out["undirected"].append(pair)
     return StructureComparison(**out)
+
+
+register_engine("equivalence_class", cpdag)  # bn.equivalence_class(): the model layer cannot import this module

@@ -218,3 +218,151 @@ def test_progress_line_on_request(capsys):
     assert "EM" in capsys.readouterr().err
     pl.fit_em(truth, data, latent=["Z"], max_iter=3, tol=0.0, progress=False)
     assert capsys.readouterr().err == ""
+
+
+# -- log-likelihood of incomplete data: missing cells summed out ----------------------------
+def _masked(model, n, seed, fraction=0.3):
+    rng = np.random.default_rng(seed)
+    if model.is_directed:
+        data = pl.sample(model, n, rng=seed)
+    else:
+        data = pl.gibbs_sample(model, n, rng=seed)
+    data = data.astype(object)
+    return data.mask(rng.random(data.shape) < fraction)
+
+
+@pytest.mark.parametrize("direct", [True, False])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_log_likelihood_with_missing_values_is_brute_force(seed, direct, monkeypatch):
+    """Bayesian and Markov networks; small components enumerated directly or by compiled queries."""
+    if not direct:
+        monkeypatch.setattr(pl.tuning, "EM_MAX_COMPONENT", 1)
+    bn = pl.testing.random_network(6, max_parents=2, max_cardinality=3, rng=seed)
+    mn = pl.testing.random_markov_network(6, 5, max_scope=3, rng=seed)
+    for model in (bn, mn):
+        data = _masked(model, 120, seed)
+        assert data.isna().any().any() and not data.isna().all(axis=1).all()
+        np.testing.assert_allclose(pl.log_likelihood(model, data), _brute_marginal_ll(model, data), rtol=1e-10)
+
+
+def test_log_likelihood_of_a_markov_network_with_an_absent_column():
+    mn = pl.testing.random_markov_network(5, 4, rng=3)
+    data = _masked(mn, 60, 3, fraction=0.1)
+    hidden = mn.variables[2]
+    np.testing.assert_allclose(pl.log_likelihood(mn, data.drop(columns=hidden)),
+                               _brute_marginal_ll(mn, data.assign(**{hidden: None})), rtol=1e-10)
+
+
+def test_log_likelihood_of_an_impossible_incomplete_row_is_minus_infinity():
+    bn = pl.BayesianNetwork(cpds=[pl.TabularCPD("A", [0.5, 0.5]),
+                                  pl.TabularCPD("B", [[1.0, 0.0], [0.5, 0.5]], ["A"]),
+                                  pl.TabularCPD("C", [[1.0, 0.0], [0.0, 1.0]], ["B"])])
+    rows = pd.DataFrame({"A": ["0", None], "B": [None, "1"], "C": ["1", "1"]})
+    assert pl.log_likelihood(bn, rows) == -np.inf  # row 0: A=0 forces B=0, which forces C=0
+    assert np.isfinite(pl.log_likelihood(bn, rows.iloc[1:]))
+    mn = pl.MarkovNetwork([("A", "B")], [pl.DiscreteFactor(("A", "B"), [[1.0, 0.0], [0.0, 1.0]])])
+    other = pd.DataFrame({"A": ["0", "1"], "B": ["1", None]})
+    assert pl.log_likelihood(mn, other) == -np.inf
+    np.testing.assert_allclose(pl.log_likelihood(mn, other.iloc[1:]), np.log(0.5))
+
+
+# -- the fast E-step against brute force ------------------------------------------------------
+def _brute_em_step(model, data):
+    """One EM update by enumeration: expected family counts from the brute-force joint."""
+    joint = brute_force_joint(model)
+    names = list(joint.variables)
+    counts = np.zeros(joint.values.shape)
+    for _, row in data.iterrows():
+        index = tuple(slice(None) if v not in row or pd.isna(row[v]) else model.states(v).index(str(row[v]))
+                      for v in names)
+        block = np.zeros(joint.values.shape)
+        block[index] = joint.values[index]
+        counts += block / block.sum()
+    cpds = []
+    for v in model.variables:
+        scope = [*model.parents(v), v]
+        table = _scope_sum(counts, names, scope)
+        cpds.append(model.cpd(v).with_table(table / table.sum(axis=-1, keepdims=True)))
+    return pl.BayesianNetwork(cpds=cpds, variables=model.variables)
+
+
+def _scope_sum(values, names, scope):
+    keep = [names.index(v) for v in scope]
+    table = values.sum(axis=tuple(i for i in range(len(names)) if i not in keep))
+    return np.transpose(table, np.argsort(np.argsort(keep)))
+
+
+@pytest.mark.parametrize("direct", [True, False])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_em_updates_equal_brute_force_em(seed, direct, monkeypatch):
+    """Three updates of fit_em (hidden variable + random missing cells) equal enumeration EM to 1e-10."""
+    if not direct:
+        monkeypatch.setattr(pl.tuning, "EM_MAX_COMPONENT", 1)  # every component by compiled queries
+    start = pl.testing.random_network(5, max_parents=2, max_cardinality=3, rng=seed)
+    data = _masked(start, 80, seed, fraction=0.25).drop(columns=start.variables[seed])
+    result = pl.fit_em(start, data, init="model", max_iter=3, tol=0.0)
+    expected = start
+    for _ in range(3):
+        expected = _brute_em_step(expected, data)
+    for v in start.variables:
+        np.testing.assert_allclose(result.model.cpd(v).table, expected.cpd(v).table, atol=1e-10)
+    np.testing.assert_allclose(result.log_likelihood[-1], _brute_marginal_ll(expected, data), rtol=1e-10)
+
+
+def test_one_hot_rows_rebuilt_per_chunk_give_the_same_fit(monkeypatch):
+    """Past tuning.EM_ONEHOT_CACHE_BYTES the one-hot rows are rebuilt chunk by chunk: same numbers."""
+    truth = _latent_class()
+    data = pl.sample(truth, 400, rng=4).drop(columns="Z")
+    kept = pl.fit_em(truth, data, latent=["Z"], max_iter=4, tol=0.0)
+    monkeypatch.setattr(pl.tuning, "EM_ONEHOT_CACHE_BYTES", 0)
+    monkeypatch.setattr(pl.tuning, "EM_CHUNK_ENTRIES", 64)  # many chunks
+    rebuilt = pl.fit_em(truth, data, latent=["Z"], max_iter=4, tol=0.0)
+    np.testing.assert_allclose(rebuilt.log_likelihood, kept.log_likelihood, rtol=1e-12)
+    for v in truth.variables:
+        np.testing.assert_allclose(rebuilt.model.cpd(v).table, kept.model.cpd(v).table, atol=1e-12)
+
+
+@pytest.mark.parametrize("shape", [(3, 50), (70, 40), (1, 0), (5, 1)])
+def test_distinct_columns_is_numpy_unique(shape):
+    from pgm_lite.learning._estep import distinct_columns
+
+    rng = np.random.default_rng(shape[0])
+    codes = rng.integers(-1, 3, shape)
+    codes[:, shape[1] // 2:] = codes[:, :shape[1] - shape[1] // 2]  # repeated columns
+    columns, inverse, counts = distinct_columns(codes)
+    expect, expect_counts = np.unique(codes, axis=1, return_counts=True)
+    np.testing.assert_array_equal(columns, expect)  # 70 rows of 4 values: the key is re-ranked
+    np.testing.assert_array_equal(counts, expect_counts)
+    np.testing.assert_array_equal(columns[:, inverse], codes)
+
+
+@pytest.mark.parametrize("direct", [True, False])
+def test_mixture_with_missing_pixels_equals_brute_force_em(direct, monkeypatch):
+    """Missing leaves (pixels) sum out of the component of Z; their counts are P(Z | row) x CPD."""
+    if not direct:
+        monkeypatch.setattr(pl.tuning, "EM_MAX_COMPONENT", 1)
+    truth = _latent_class()
+    rows = _masked(truth, 150, 7, fraction=0.25)
+    rows.loc[:5, "Z"] = "1"  # a few rows see Z: their missing pixels have only observed parents
+    rows.loc[6:, "Z"] = None
+    start = pl.fit_em(truth, rows, max_iter=0, init="random", rng=3).model
+    result = pl.fit_em(start, rows, init="model", max_iter=2, tol=0.0)
+    expected = _brute_em_step(_brute_em_step(start, rows), rows)
+    for v in truth.variables:
+        np.testing.assert_allclose(result.model.cpd(v).table, expected.cpd(v).table, atol=1e-10)
+
+
+def test_latent_benchmark_writes_its_table(tmp_path):
+    import pathlib
+    import subprocess
+    import sys
+
+    root = pathlib.Path(__file__).resolve().parents[1]
+    out = tmp_path / "latent.md"
+    done = subprocess.run([sys.executable, str(root / "benchmarks" / "latent.py"), "--rows", "200", "--pixels", "5",
+                           "--k", "2", "--iters", "2", "--pgmpy-rows", "20", "--pgmpy-pixels", "3",
+                           "--pgmpy-k", "2", "--pgmpy-iters", "1", "--out", str(out)],
+                          capture_output=True, text=True, cwd=root, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    text = out.read_text()
+    assert "| 200 | 5 | 5% | 2 | 2 (max_iter) |" in text and "pgmpy `ExpectationMaximization` | 20 |" in text

@@ -107,3 +107,23 @@ def test_score_errors(case):
         pl.score(bn, data, score="bdeu", equivalent_sample_size=0)
     with pytest.raises(pl.ArgumentTypeError, match="needs a BayesianNetwork"):
         pl.score(pl.MarkovNetwork([("X0", "X1")]), data)
+
+
+@pytest.mark.parametrize("kind", ["bic", "aic", "bdeu", "k2", "loglik"])
+def test_dense_family_scores_equal_the_sparse_form(kind):
+    from pgm_lite.learning.scores import dense_family_scores, family_scores
+
+    rng = np.random.default_rng(3)
+    q, r = np.array([2.0, 3.0, 6.0]), 3
+    counts = np.zeros((3, 6, r), dtype=np.int64)
+    for f, rows in enumerate(q.astype(int)):
+        counts[f, :rows] = rng.integers(0, 4, size=(rows, r))
+    counts[1, 0] = 0  # an unobserved parent configuration
+    sparse = []
+    for f in range(3):
+        table = counts[f, :int(q[f])].astype(float)
+        cells, totals = table[table > 0], table.sum(axis=1)
+        sparse.append(family_scores(kind, cells, np.zeros(len(cells), np.intp), totals[totals > 0],
+                                    np.zeros(int((totals > 0).sum()), np.intp), q[f:f + 1],
+                                    np.full(1, float(r)), 40, 2.0)[0])
+    np.testing.assert_allclose(dense_family_scores(kind, counts, q, r, 40, 2.0), sparse, rtol=1e-12)

@@ -11,7 +11,7 @@ its data through :func:`prepare`, which settles three questions once, at the bou
   alone) takes its state names from the data when the data's values are not such names: a
   Categorical's categories, else the sorted distinct values, as pgmpy does.
 
-The codes themselves come from the one encoder, :func:`pgm_lite._data.encode_table`.
+The codes themselves come from the one encoder, :func:`pgm_lite._data.encode_columns`.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from .._data import MISSING, encode_columns, encode_table
+from .._data import MISSING, code_dtype, encode_columns
 from .._states import is_default_names
 from .._validate import check_variables, format_choices
 from ..exceptions import PGMError, VariableNotFoundError
@@ -54,7 +54,7 @@ def _labels(column: Any) -> tuple[str, ...]:
     import pandas as pd
 
     if isinstance(column.dtype, pd.CategoricalDtype):
-        return tuple(str(c) for c in column.cat.categories)
+        return tuple(str(c) for c in column.array.categories.tolist())
     values = column.dropna().unique().tolist()
     try:
         values = sorted(values)
@@ -168,18 +168,28 @@ def prepare(model: Any, data: Any, *, allow_latent: bool = False, latent: Any = 
                 states[v], column = labels, _as_names(column)
         columns[v] = column
     changed = [v for v in variables if states[v] != model.states(v)]
-    codes = np.full((len(variables), len(frame)), MISSING, dtype=np.int64)
-    if observed:
-        import pandas as pd
-
-        view = _StatesView(states)
-        table = encode_table(view, pd.DataFrame(columns, index=frame.index), variables=observed,
-                             allow_missing=allow_missing)
-        index = {v: j for j, v in enumerate(variables)}
-        codes[[index[v] for v in observed]] = table.T
+    codes = _codes(states, frame, columns, variables, observed, allow_missing)
     if codes.shape[1] == 0 and not allow_empty:
         raise PGMError("data has no rows; nothing to learn from")
     return Prepared(states, changed, hidden, codes)
+
+
+def _codes(states: dict[str, tuple[str, ...]], frame: Any, columns: dict[str, Any], variables: list[str],
+           observed: list[str], allow_missing: bool) -> np.ndarray:
+    """(d, n) codes of every variable in the encoder's small dtype, ``MISSING`` for the hidden ones."""
+    dtype = code_dtype(max(map(len, states.values()), default=2))
+    if not observed:
+        return np.full((len(variables), len(frame)), MISSING, dtype=dtype)
+    import pandas as pd
+
+    table = encode_columns(_StatesView(states), pd.DataFrame(columns, index=frame.index, copy=False),
+                           variables=observed, allow_missing=allow_missing, allow_empty=True)
+    if len(observed) == len(variables):  # the encoder's codes as they are, no copy
+        return table.astype(dtype, copy=False)
+    codes = np.full((len(variables), len(frame)), MISSING, dtype=dtype)
+    index = {v: j for j, v in enumerate(variables)}
+    codes[[index[v] for v in observed]] = table
+    return codes
 
 
 class _StatesView:

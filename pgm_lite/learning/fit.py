@@ -22,9 +22,8 @@ from ._counts import (
     count_all,
     families_of,
     tables_from_counts,
-    unique_rows,
 )
-from ._estep import EStep
+from ._estep import incomplete_log_likelihood
 from ._frame import prepare
 from .mrf import MRF_METHODS, fit_markov_network, markov_log_likelihood
 
@@ -161,7 +160,7 @@ def log_likelihood(model: BayesianNetwork | MarkovNetwork, data: Any) -> float:
     Parameters
     ----------
     model : BayesianNetwork or MarkovNetwork
-        A fully specified model (a Markov network needs complete rows).
+        A fully specified model.
     data : pandas.DataFrame or array_like
         One column per variable (names or codes).
 
@@ -178,12 +177,19 @@ def log_likelihood(model: BayesianNetwork | MarkovNetwork, data: Any) -> float:
     0.140625
     >>> float(np.exp(pl.log_likelihood(bn, pd.DataFrame({"A": ["0", None, "1"]}))))  # .25 * 1 * .75
     0.1875
+
+    A Markov network: a missing cell is summed out too.
+
+    >>> mn = pl.MarkovNetwork([("A", "B")], [pl.DiscreteFactor(("A", "B"), [[4.0, 1.0], [1.0, 2.0]])])
+    >>> float(np.exp(pl.log_likelihood(mn, pd.DataFrame({"A": ["0"], "B": [None]}))))  # (4 + 1) / 8
+    0.625
     """
     if is_dask(data):  # summed per partition (pgm_lite.distributed)
         return engine(dask_engine_name("log_likelihood"))(model, data)
     model.check()
     if isinstance(model, MarkovNetwork):
-        return markov_log_likelihood(model, prepare(model, data, allow_empty=True).codes)
+        codes = prepare(model, data, allow_latent=True, allow_missing=True, allow_empty=True).codes
+        return markov_log_likelihood(model, codes)
     families = families_of(model)
     codes = prepare(model, data, allow_latent=True, allow_missing=True, allow_empty=True).codes
     if (codes >= 0).all():
@@ -193,6 +199,6 @@ def log_likelihood(model: BayesianNetwork | MarkovNetwork, data: Any) -> float:
             with np.errstate(divide="ignore"):
                 total += float(np.dot(counts[seen], np.log(model.cpd(fam.variable).table.reshape(-1)[seen])))
         return total
-    return EStep(model, families, *unique_rows(codes.T))(model, need_counts=False)[0]
+    return incomplete_log_likelihood(model, families, codes)
 
 

@@ -27,7 +27,7 @@ from ..exceptions import MemoryLimitError, PGMError
 from ..factor import DiscreteFactor
 from ..inference import query
 from ..markov_network import MarkovNetwork
-from ._counts import unique_rows
+from ._estep import distinct_columns, incomplete_log_likelihood
 
 __all__ = ["MRF_METHODS", "fit_markov_network", "markov_log_likelihood"]
 
@@ -119,7 +119,7 @@ class _PseudoLikelihood:
         self.plans = []  # per variable: (pattern weights, observed state, cells (P, u, k))
         for j, pairs in sorted(touching.items()):
             near = sorted({i for f, _ in pairs for i in scopes.index[f]})
-            patterns, inverse = _distinct_columns(rows[near], [model.cardinality(model.variables[i]) for i in near])
+            patterns, inverse, _ = distinct_columns(rows[near])
             weight = np.bincount(inverse.reshape(-1), weights=scopes.weights, minlength=patterns.shape[1])
             at = {i: b for b, i in enumerate(near)}
             states = np.arange(model.cardinality(model.variables[j]))
@@ -148,15 +148,6 @@ class _PseudoLikelihood:
         return total, grad
 
 
-def _distinct_columns(codes: np.ndarray, cards: list[int]) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct columns of ``codes`` and the index of each column's one (via one integer key)."""
-    if float(np.prod(np.array(cards, dtype=float))) >= 2.0**62:
-        patterns, inverse = np.unique(codes, axis=1, return_inverse=True)
-        return patterns, inverse.reshape(-1)
-    keys, inverse = np.unique(np.ravel_multi_index(tuple(codes), cards), return_inverse=True)
-    return np.array(np.unravel_index(keys, cards)), inverse.reshape(-1)
-
-
 def fit_markov_network(model: MarkovNetwork, codes: np.ndarray, *, method: str = "mle", l2: float = 0.0,
                        max_iter: int = 500, tol: float = 1e-9, weights: np.ndarray | None = None,
                        max_memory: int | None = None) -> MarkovNetwork:
@@ -173,7 +164,7 @@ def fit_markov_network(model: MarkovNetwork, codes: np.ndarray, *, method: str =
         from scipy.optimize import minimize
     except ImportError as err:  # pragma: no cover - scipy comes with the dev extra
         raise PGMError("fitting a MarkovNetwork needs scipy: pip install scipy") from err
-    rows, counts = unique_rows(codes.T) if weights is None else _weighted_rows(codes, weights)
+    rows, counts = _weighted_rows(codes, np.ones(codes.shape[1]) if weights is None else weights)
     scopes = _Scopes(model, _scopes_of(model), rows, counts)
 
     def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
@@ -198,19 +189,42 @@ def fit_markov_network(model: MarkovNetwork, codes: np.ndarray, *, method: str =
 
 
 def _weighted_rows(codes: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    rows, inverse = np.unique(codes.T, axis=0, return_inverse=True)
-    counts = np.bincount(inverse.reshape(-1), weights=weights, minlength=len(rows))
+    rows, inverse, _ = distinct_columns(codes)
+    counts = np.bincount(inverse, weights=weights, minlength=rows.shape[1])
     keep = counts > 0
-    return np.ascontiguousarray(rows[keep].T), counts[keep]
+    return np.ascontiguousarray(rows[:, keep]), counts[keep]
+
+
+class _FactorCells:
+    """A factor's scope as column indices, with the strides that make a flat cell index (for the E-step)."""
+
+    def __init__(self, factor: DiscreteFactor, column: dict[str, int]) -> None:
+        self.scope = [column[v] for v in factor.variables]
+        self.shape = factor.values.shape
+        self.size = int(factor.values.size)
+        self.strides = [int(np.prod(self.shape[a + 1:])) for a in range(len(self.shape))]
+
+    def cells(self, codes: np.ndarray) -> np.ndarray:
+        """Flat cell index of every (fully observed) column of ``codes``."""
+        return np.ravel_multi_index(tuple(codes[j] for j in self.scope), self.shape)
 
 
 def markov_log_likelihood(model: MarkovNetwork, codes: np.ndarray) -> float:
-    """Total log-likelihood ``sum_rows log P(row)`` of complete ``(n_variables, n_rows)`` codes."""
+    """Total log-likelihood ``sum_rows log P(row)`` of ``(n_variables, n_rows)`` codes.
+
+    A missing cell (code -1) is summed out: a row contributes ``log sum_completions P(row)``,
+    the missing variables enumerated per component (they are independent given the observed
+    ones), as EM's E-step does for a Bayesian network. ``-inf`` when a row is impossible.
+    """
     model.check()
-    z = model.partition_function()
+    log_z = model.log_partition_function()
     column = {v: j for j, v in enumerate(model.variables)}
+    factors = model.factors()
+    if not (codes >= 0).all():
+        return incomplete_log_likelihood(model, [_FactorCells(f, column) for f in factors], codes,
+                                         tables=[f.values for f in factors], log_normaliser=log_z)
     total = 0.0
     with np.errstate(divide="ignore"):
-        for f in model.factors():
+        for f in factors:
             total += float(np.log(f.values[tuple(codes[column[v]] for v in f.variables)]).sum())
-    return total - codes.shape[1] * float(np.log(z))
+    return total - codes.shape[1] * log_z

@@ -28,7 +28,7 @@ from ..exceptions import ArgumentTypeError, PGMError
 from ._counts import count_all, families_of
 from ._frame import _as_names, prepare
 
-__all__ = ["SCORES", "complete_rows", "family_scores", "score"]
+__all__ = ["SCORES", "complete_rows", "dense_family_scores", "family_scores", "score"]
 
 SCORES = ("bic", "aic", "bdeu", "k2", "loglik")
 
@@ -84,11 +84,7 @@ def family_scores(kind: str, cells: np.ndarray, cell_family: np.ndarray, totals:
 
     if kind in ("loglik", "bic", "aic"):
         out = per_family(_xlogx(cells), cell_family) - per_family(_xlogx(totals), total_family)
-        if kind == "bic":
-            out -= 0.5 * math.log(n_rows) * q * (r - 1)
-        elif kind == "aic":
-            out -= q * (r - 1)
-        return out
+        return out - _penalty(kind, q, r, n_rows)
     n_rows_seen = np.bincount(total_family, minlength=n_fam)
     if kind == "k2":
         lg_r = np.array([math.lgamma(v) for v in r.tolist()])
@@ -100,6 +96,43 @@ def family_scores(kind: str, cells: np.ndarray, cell_family: np.ndarray, totals:
     lg_beta = np.array([math.lgamma(v) for v in beta.tolist()])
     return (n_rows_seen * lg_alpha - per_family(_lgamma(totals + alpha[total_family]), total_family)
             + per_family(_lgamma(cells + beta[cell_family]) - lg_beta[cell_family], cell_family))
+
+
+def _penalty(kind: str, q: np.ndarray, r: np.ndarray | float, n_rows: int) -> np.ndarray:
+    """Return what BIC / AIC subtract from the log-likelihood (zero for ``"loglik"``)."""
+    if kind == "bic":
+        return 0.5 * math.log(n_rows) * q * (r - 1)
+    if kind == "aic":
+        return q * (r - 1)
+    return np.zeros(len(q))
+
+
+def dense_family_scores(kind: str, counts: np.ndarray, q: np.ndarray, r: int, n_rows: int,
+                        ess: float = 1.0) -> np.ndarray:
+    """Local scores of ``k`` families with the same child from dense counts ``(k, rows, r)``.
+
+    Families with fewer parent configurations than ``rows`` are zero-padded; empty rows and
+    cells contribute nothing to any score, so only ``q`` (the true configuration counts) matters.
+
+    Examples
+    --------
+    >>> counts = np.array([[[3, 1], [0, 0]]])      # one family, N = (3, 1), one padding row
+    >>> float(dense_family_scores("loglik", counts, np.ones(1), 2, 4)[0])
+    -2.249340578475233
+    """
+    if kind in ("loglik", "bic", "aic"):
+        c = counts.astype(float)
+        totals = c.sum(axis=2)
+        out = ((c * np.log(np.where(c > 0, c, 1.0))).sum(axis=(1, 2))
+               - (totals * np.log(np.where(totals > 0, totals, 1.0))).sum(axis=1))
+        return out - _penalty(kind, q, r, n_rows)
+    flat = counts.reshape(len(counts), -1)
+    cell_family, cell = np.nonzero(flat)
+    totals = counts.sum(axis=2)
+    row_family, row = np.nonzero(totals)
+    return family_scores(kind, flat[cell_family, cell].astype(float), cell_family,
+                         totals[row_family, row].astype(float), row_family, np.asarray(q, dtype=float),
+                         np.full(len(q), float(r)), n_rows, ess)
 
 
 def complete_rows(codes: np.ndarray) -> np.ndarray:

@@ -46,21 +46,35 @@ class _Data:
             if array.ndim != 2:
                 raise ArgumentTypeError(f"data must be a DataFrame or a 2-d array, got shape {array.shape}")
             data = pd.DataFrame(array, columns=[f"X{j}" for j in range(array.shape[1])])
-        frame = data.set_axis([c if isinstance(c, str) else str(c) for c in data.columns], axis=1)
+        names = list(data.columns)
+        frame = data if all(isinstance(c, str) for c in names) else data.set_axis([str(c) for c in names], axis=1)
         if frame.columns.duplicated().any():
             raise StructureError(f"data has duplicate column names {sorted(set(frame.columns[frame.columns.duplicated()]))}")
         self.variables = list(frame.columns)
-        incomplete = frame.isna().any(axis=1).to_numpy()
-        if len(frame) and incomplete.all():
-            complete_rows(np.full((1, len(frame)), -1))  # raises the error that names pl.fit_em
-        self.states = {v: _labels(frame[v]) for v in self.variables}
-        columns = {v: frame[v] if isinstance(frame[v].dtype, pd.CategoricalDtype) else _as_names(frame[v])
-                   for v in self.variables}
-        self.empty = BayesianNetwork(variables=self.variables, states=self.states)
-        codes = encode_columns(self.empty, pd.DataFrame(columns, index=frame.index), allow_missing=True)
-        self.codes = complete_rows(codes)
+        columns = {v: frame[v] for v in self.variables}
+        self.states = {v: _labels(columns[v]) for v in self.variables}
+        self.codes = complete_rows(self._encode(columns, frame.index))  # complete_rows names pl.fit_em
         self.card = np.array([len(self.states[v]) for v in self.variables], dtype=np.int64)
         self.index = {v: i for i, v in enumerate(self.variables)}
+
+    def _encode(self, columns: dict[str, Any], index: Any) -> np.ndarray:
+        """``(d, n)`` codes; a Categorical whose categories are its states is its own codes."""
+        import pandas as pd
+
+        codes = np.empty((len(self.variables), len(index)), dtype=np.int64)
+        rest = []
+        for j, v in enumerate(self.variables):
+            column = columns[v]
+            if isinstance(column.dtype, pd.CategoricalDtype) and len(column.array.categories) == len(self.states[v]):
+                codes[j] = column.array.codes  # -1 (MISSING) where missing
+            else:
+                rest.append(j)
+        if rest:  # everything else through the one encoder, by state name
+            names = [self.variables[j] for j in rest]
+            model = BayesianNetwork(variables=names, states={v: self.states[v] for v in names})
+            text = pd.DataFrame({v: _as_names(columns[v]) for v in names}, index=index)
+            codes[rest] = encode_columns(model, text, allow_missing=True)
+        return codes
 
     def network(self, edges: Iterable[tuple[int, int]]) -> BayesianNetwork:
         ordered = sorted(edges, key=lambda e: (e[1], e[0]))
@@ -162,8 +176,11 @@ def learn_structure(
         categories, else the sorted distinct values). Rows with a missing value are dropped
         (complete-case analysis).
     method : {"hill_climb", "tabu", "pc", "chow_liu", "tan"}, optional
-        ``"hill_climb"``: best-improvement search over edge additions, deletions and reversals,
-        stopping at a local optimum of ``score``. ``"tabu"``: the same, but it keeps moving
+        ``"hill_climb"``: best-improvement search over edge additions, deletions and reversals
+        up to a local optimum of ``score``, then a perturbation phase (iterated local search):
+        reverse one edge of the optimum, climb with it held, climb freely, keep the result only
+        if it scores higher; it ends on a local optimum at least as good as plain greedy
+        search's. ``"tabu"``: the same, but it keeps moving
         (even downhill) with the inverses of the last ``tabu_length`` moves forbidden, and
         returns the best DAG seen. ``"pc"``: stable PC, returns a :class:`pgm_lite.CPDAG`
         (``.to_dag()`` gives one member). ``"chow_liu"``: maximum mutual-information tree.
@@ -183,7 +200,8 @@ def learn_structure(
     tabu_length : int, optional
         Length of the tabu list (``"tabu"``).
     max_iter : int, optional
-        Most moves of the search (default: until it stops by itself).
+        Most moves of the search (default: until it stops by itself); moves of rejected
+        perturbation trials are not counted.
     significance : float, optional
         Level of PC's independence tests: independent when the p-value is at least this.
     ci_test : {"g_sq", "chi_square"} or callable, optional
@@ -252,7 +270,7 @@ def learn_structure(
         tabu = check_int("tabu_length", tabu_length, minimum=1) if method == "tabu" else 0
         scorer = FamilyScorer(table.codes, table.card, score, ess)
         best, _ = greedy_search(scorer, adj, constraints, tabu_length=tabu, max_iter=max_iter,
-                                patience=tuning.TABU_PATIENCE,
+                                patience=tuning.TABU_PATIENCE, perturb=method == "hill_climb",
                                 rng=None if rng is None else np.random.default_rng(rng),
                                 progress=progress)
         return table.network((int(u), int(v)) for u, v in np.argwhere(best))
