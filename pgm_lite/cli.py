@@ -29,6 +29,7 @@ from .inference import marginals as all_marginals
 from .io import format_of, read, write, write_bif
 from .learning import fit, fit_em, learn_structure, log_likelihood
 from .parameters import count_parameters
+from .progress import progress_bar
 from .render import render
 from .sampling import gibbs_sample, sample
 
@@ -145,6 +146,12 @@ def _cmd_render(args):
 
 
 
+def _add_progress_option(p: argparse.ArgumentParser) -> None:
+    """``--progress`` / ``--no-progress``; neither: a progress line only when stderr is a terminal."""
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="show a progress line on stderr (default: only when stderr is a terminal)")
+
+
 def _add_sample_parser(sub):
     p = sub.add_parser("sample", help="draw samples (CSV on stdout, or -o out.csv / out.parquet)")
     p.add_argument("net", metavar="NET", help="network file (.bif, .bif.gz, ...) or example name")
@@ -158,6 +165,7 @@ def _add_sample_parser(sub):
     p.add_argument("--burn-in", type=int, default=200, metavar="SWEEPS", help="Gibbs burn-in sweeps")
     p.add_argument("-o", "--output", metavar="OUT",
                    help="write .csv (.csv.gz, .csv.bz2, .csv.xz) or .parquet here")
+    _add_progress_option(p)
 
 
 def _sample_output_kind(path):
@@ -193,30 +201,28 @@ def _cmd_sample(args):
     if method is None:
         method = "gibbs" if not model.is_directed else "rejection" if evidence else "forward"
     rng = check_rng(args.seed)
-    show = sys.stderr.isatty() and n > tuning.SAMPLE_CHUNK
+    # by default only a big -n shows progress (and only on a terminal); --progress always does
+    show = args.progress if args.progress is not None else (None if n > tuning.SAMPLE_CHUNK else False)
     if method == "gibbs":
         chunks = iter([gibbs_sample(model, n, evidence=evidence, burn_in=args.burn_in, rng=rng)])
     else:
         sizes = (min(tuning.SAMPLE_CHUNK, n - start) for start in range(0, n, tuning.SAMPLE_CHUNK))
         chunks = (sample(model, size, rng=rng, evidence=evidence, method=method) for size in sizes)
     frames, done, out = [], 0, None
-    try:
-        for chunk in chunks:
-            if kind == "parquet":
-                frames.append(chunk)
-            else:
-                if out is None:
-                    out = sys.stdout if kind == "stdout" else _open_text(args.output)
-                chunk.to_csv(out, index=False, header=done == 0)
-            done += len(chunk)
-            if show:
-                print(f"\rsampling: {done:,}/{n:,} rows ({100 * done // n}%)", end="",
-                      file=sys.stderr, flush=True)
-    finally:
-        if out is not None and out is not sys.stdout:
-            out.close()
-    if show:
-        print(file=sys.stderr)
+    with progress_bar(n, desc="sampling", unit="rows", progress=show, plain=True) as bar:
+        try:
+            for chunk in chunks:
+                if kind == "parquet":
+                    frames.append(chunk)
+                else:
+                    if out is None:
+                        out = sys.stdout if kind == "stdout" else _open_text(args.output)
+                    chunk.to_csv(out, index=False, header=done == 0)
+                done += len(chunk)
+                bar.update(len(chunk))
+        finally:
+            if out is not None and out is not sys.stdout:
+                out.close()
     if kind == "parquet":
         import pandas as pd
 
@@ -234,6 +240,7 @@ def _add_fit_parser(sub):
     p.add_argument("--pseudo-count", type=float, default=1.0, metavar="A",
                    help="Dirichlet pseudo-count per cell for --method bayes")
     p.add_argument("--max-iter", type=int, default=100, help="EM iterations when values are missing")
+    _add_progress_option(p)
 
 
 def _cmd_fit(args):
@@ -252,7 +259,8 @@ def _cmd_fit(args):
         raise PGMError(f"{args.data}: cannot read the CSV data: {err}") from err
     if data.isna().to_numpy().any():
         pseudo = args.pseudo_count if args.method == "bayes" else 0.0
-        fitted, history = fit_em(model, data, max_iter=args.max_iter, pseudo_count=pseudo)
+        fitted, history = fit_em(model, data, max_iter=args.max_iter, pseudo_count=pseudo,
+                                 progress=args.progress)
         summary = (f"EM: {len(history) - 1} iteration(s), log-likelihood {history[0]:.6g} -> "
                    f"{history[-1]:.6g}")
     else:
@@ -415,6 +423,7 @@ def _add_learn_parser(sub):
     p.add_argument("-o", "--output", required=True, metavar="OUT",
                    help="write the learned network, its CPDs fitted by maximum likelihood, here (.bif, .bif.gz)")
     p.add_argument("--render", metavar="PICTURE", help="also draw the learned structure (.svg, .png or .pdf)")
+    _add_progress_option(p)
 
 
 def _cmd_learn(args):
@@ -434,7 +443,7 @@ def _cmd_learn(args):
     options = {k: v for k, v in options.items() if v is not None}
     if args.method == "pc":
         options["significance"] = args.significance
-    learned = learn_structure(data, args.method, score=args.score, **options)
+    learned = learn_structure(data, args.method, score=args.score, progress=args.progress, **options)
     structure = learned.to_dag() if isinstance(learned, CPDAG) else learned
     fitted = fit(structure, data.dropna())
     name = os.path.basename(args.data).split(".")[0] or "learned"

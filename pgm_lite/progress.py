@@ -2,7 +2,8 @@
 
 A bar is shown only when asked (``progress=True``) or, by default (``progress=None``), when
 stderr is a terminal; ``progress=False`` is always silent. It uses ``tqdm`` when that optional
-package is installed, else a single self-rewriting line on stderr. Nothing is printed otherwise.
+package is installed (unless ``plain=True``), else a single self-rewriting line on stderr.
+Nothing is printed otherwise.
 """
 
 from __future__ import annotations
@@ -31,21 +32,24 @@ class Progress:
     ``close()`` ends the line. A disabled indicator does nothing at all.
     """
 
-    def __init__(self, total: int | None, desc: str, enabled: bool) -> None:
+    def __init__(self, total: int | None, desc: str, enabled: bool, unit: str = "",
+                 plain: bool = False) -> None:
         self.total = total
         self.desc = desc
+        self.unit = unit
         self.count = 0
         self.enabled = enabled
         self._status = ""
         self._last = 0.0
         self._bar: Any = None
-        if enabled:
+        if enabled and not plain:
             try:
                 from tqdm.auto import tqdm  # optional dependency
             except ImportError:
                 self._bar = None
             else:
-                self._bar = tqdm(total=total, desc=desc, file=sys.stderr, leave=False)
+                self._bar = tqdm(total=total, desc=desc, file=sys.stderr, leave=False,
+                                 unit=f" {unit}" if unit else "it")
 
     def update(self, n: int = 1) -> None:
         """Advance by ``n`` steps."""
@@ -82,7 +86,11 @@ class Progress:
         if not force and now - self._last < _REFRESH_SECONDS:
             return
         self._last = now
-        done = f"{self.count}/{self.total}" if self.total else f"{self.count}"
+        unit = f" {self.unit}" if self.unit else ""
+        if self.total:
+            done = f"{self.count:,}/{self.total:,}{unit} ({100 * self.count // self.total}%)"
+        else:
+            done = f"{self.count:,}{unit}"
         status = f" {self._status}" if self._status else ""
         sys.stderr.write(f"\r{self.desc}: {done}{status}")
         sys.stderr.flush()
@@ -95,7 +103,8 @@ class Progress:
         self.close()
 
 
-def progress_bar(total: int | None = None, *, desc: str, progress: bool | None = None) -> Progress:
+def progress_bar(total: int | None = None, *, desc: str, progress: bool | None = None,
+                 unit: str = "", plain: bool = False) -> Progress:
     """Return a progress indicator for a loop of ``total`` steps (None: unknown).
 
     Parameters
@@ -106,6 +115,11 @@ def progress_bar(total: int | None = None, *, desc: str, progress: bool | None =
         What is running, shown before the counter.
     progress : bool or None, optional
         ``True``: always show; ``False``: never; ``None`` (default): only when stderr is a terminal.
+    unit : str, optional
+        What is counted, shown after the count (e.g. ``"rows"``).
+    plain : bool, optional
+        Always draw the plain stderr line, even when tqdm is installed (``pgm-lite sample``
+        does, so its output does not depend on the installed extras).
 
     Returns
     -------
@@ -120,4 +134,4 @@ def progress_bar(total: int | None = None, *, desc: str, progress: bool | None =
     >>> bar.count  # a disabled indicator counts nothing and prints nothing
     0
     """
-    return Progress(total, desc, _enabled(progress))
+    return Progress(total, desc, _enabled(progress), unit=unit, plain=plain)
