@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test docs bench lint dot chromium clean
+.PHONY: demo test docs bench lint fuzz dot chromium clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,12 +40,17 @@ test: $(VENV)/.dev dot chromium
 docs: $(VENV)/.dev dot
 	$(BIN)/python -m sphinx -W --keep-going -q -b html docs docs/_build/html
 
+# the readers' fuzz test (tests/test_fuzz.py) with many more mutated files than `make test` runs
+fuzz: $(VENV)/.dev
+	PGM_LITE_FUZZ_EXAMPLES=$${PGM_LITE_FUZZ_EXAMPLES:-3000} $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_fuzz.py
+
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 
 bench: $(VENV)/.dev
 	$(BIN)/python -m pip install --quiet pyagrum || true
 	$(BIN)/python benchmarks/io.py
+	$(BIN)/python benchmarks/vs_pyagrum.py
 	$(BIN)/python benchmarks/inference.py
 	$(BIN)/python benchmarks/sampling.py
 	$(BIN)/python benchmarks/update_readme.py

@@ -108,9 +108,9 @@ _INFERENCE = [
 ]
 
 # -- approximate inference by message passing --
-from .inference import LoopyBPResult, MeanFieldResult, loopy_belief_propagation, mean_field
+from .inference import LoopyBPResult, Marginals, MeanFieldResult, loopy_belief_propagation, mean_field
 
-_MESSAGE_PASSING = ["loopy_belief_propagation", "LoopyBPResult", "mean_field", "MeanFieldResult"]
+_MESSAGE_PASSING = ["loopy_belief_propagation", "LoopyBPResult", "mean_field", "MeanFieldResult", "Marginals"]
 
 # -- sampling --
 from .sampling import approximate_query, gibbs_sample, sample

@@ -13,7 +13,9 @@ __all__ = [
     "EINSUM_COST",
     "EM_CHUNK_ENTRIES",
     "EM_MAX_COMPONENT",
+    "EM_ONEHOT_CACHE_BYTES",
     "FIT_GROUP_CELLS",
+    "FREEZE_MAX_ENTRIES",
     "FUSE_LIMIT",
     "MAX_CACHED_PLANS",
     "MAX_EINSUM_OPERANDS",
@@ -21,12 +23,18 @@ __all__ = [
     "OPTIMIZE_LIMIT",
     "PLAN_COST_PER_EVIDENCE",
     "SAMPLE_CHUNK",
-    "SAMPLE_GUIDE_FROM",
+    "SAMPLE_GUIDE_CELLS",
+    "ENCODE_THREADS_FROM",
+    "ENCODE_BINCOUNT_RANGE",
+    "TRANSPOSE_BLOCK_ROWS",
+    "FIT_CHUNK",
     "SCALING_LOG10_LIMIT",
     "SAMPLE_MAX_MEMORY",
     "SS_MAX_OUTPUTS",
     "VE_MARGIN",
     "VE_MIN_TREE",
+    "VE_SAMPLE",
+    "VE_SAMPLE_MARGIN",
     "WHOLE_LIMIT",
     "CLOSURE_MAX_VARIABLES",
     "CLOSURE_LIST_MAX_VARIABLES",
@@ -37,6 +45,9 @@ __all__ = [
     "STRUCTURE_MIN_GAIN",
     "STRUCTURE_TIE",
     "TABU_PATIENCE",
+    "STRUCTURE_PERTURB_ROUNDS",
+    "READ_MAX_GZIP_BYTES",
+    "READ_MAX_TABLE_BYTES",
 ]
 
 # -- memory --------------------------------------------------------------------------------------
@@ -49,6 +60,10 @@ FUSE_LIMIT = 128
 #: A query piece whose iteration space times its operand count is at most this runs as one einsum
 #: without ordering or simulating steps (bench: cold single posteriors, commit ade7dcf).
 WHOLE_LIMIT = 24_576
+#: Entries a query plan may keep of the tables its evidence never reaches (computed on its first
+#: run, reused by every later one; 1 MiB a plan, at most MAX_CACHED_PLANS plans a model). The warm
+#: single posteriors of benchmarks/inference.py keep at most a few thousand.
+FREEZE_MAX_ENTRIES = 2**17
 #: Steps iterating over more entries contract pairwise (BLAS) along a fixed path.
 OPTIMIZE_LIMIT = 2**14
 #: Plans kept per model (query variables x observed variables); the oldest are dropped beyond it.
@@ -73,6 +88,11 @@ SS_MAX_OUTPUTS = 2
 VE_MIN_TREE = 2**16
 #: Per-variable elimination must look this many times cheaper than calibrating the tree.
 VE_MARGIN = 2
+#: Before planning one elimination per variable, this many spread-out variables are planned; if
+#: their mean cost times the number of variables is over VE_SAMPLE_MARGIN times the budget, the
+#: tree is calibrated without planning the rest (benchmarks/vs_pyagrum.py, andes all marginals cold).
+VE_SAMPLE = 8
+VE_SAMPLE_MARGIN = 2
 #: Fixed cost of one einsum call, in table entries (0.75 us per call at ~1.5 ns per entry).
 EINSUM_COST = 500
 #: Planning one variable's elimination costs about this many table entries per observed variable
@@ -84,21 +104,36 @@ PLAN_COST_PER_EVIDENCE = 300
 BATCH_TABLE_LIMIT = 2**22
 
 # -- sampling (benchmarks/sampling.py) -----------------------------------------------------------
-#: Variables with more states than this draw through a guide table.
-SAMPLE_GUIDE_FROM = 2
+#: Entries of one CPD's guide table (rows x 256 buckets, one byte each); CPDs with more rows use
+#: fewer buckets per row (more draws settle against the cumulative bounds).
+SAMPLE_GUIDE_CELLS = 2**22
 #: Rows per forward pass (2x faster than one pass for a million rows).
 SAMPLE_CHUNK = 100_000
 #: Bytes of codes an in-memory sample may take before it is refused with MemoryLimitError
 #: (1M rows of munin, 1041 variables, take about 1 GB); ``pgm-lite sample -o`` streams instead.
 SAMPLE_MAX_MEMORY = 8 * 2**30
 
+# -- encoding data (benchmarks/sampling.py, fit rows) --------------------------------------------
+#: Frames with at least this many cells encode their text columns on up to 4 threads.
+ENCODE_THREADS_FROM = 4_000_000
+#: Integer-valued columns spanning fewer values than this find their distinct values by bincount.
+ENCODE_BINCOUNT_RANGE = 2**20
+#: Rows per block when an (n, d) array of codes is transposed (5x faster than one copy, 1M x 1041).
+TRANSPOSE_BLOCK_ROWS = 256
+
 # -- learning (benchmarks/sampling.py, fit rows) -------------------------------------------------
+#: Rows counted per pass, so the flat cell indices stay in cache.
+FIT_CHUNK = 65_536
 #: Families are counted in one bincount while the product of their sizes fits in this.
 FIT_GROUP_CELLS = 4096
 #: Joint states of one EM component enumerated directly; larger components use batched inference.
 EM_MAX_COMPONENT = 2**12
 #: Rows x joint states per direct EM step (16 MiB of float64).
 EM_CHUNK_ENTRIES = 2**21
+#: Bytes of the one-hot rows (float64) an EM component keeps between iterations
+#: (benchmarks/latent.py: 100,000 rows x 64 pixels x 10 components take 103 MB; rebuilding them
+#: every update cost more than the two matrix products of the update).
+EM_ONEHOT_CACHE_BYTES = 2**28
 
 # -- independence reasoning (tests/test_independence.py brute-force closure; 784-pixel chain) -------
 #: Variables the exact semi-graphoid closure handles (n(n-1)/2 * 2**(n-2) elementary triples:
@@ -126,3 +161,25 @@ STRUCTURE_MIN_GAIN = 1e-7
 STRUCTURE_TIE = 1e-7
 #: Tabu search stops after this many moves without a new best score.
 TABU_PATIENCE = 30
+#: Hill climbing's perturbation phase stops after this many accepted trials: a safety cap, not a
+#: tuned value (benchmarks/structure.py: alarm, child, insurance at 500-50k rows accept 1 to 8).
+STRUCTURE_PERTURB_ROUNDS = 1000
+
+# -- reading files (tests/test_hardening_io.py bombs; benchmarks/io.py files are far below) ------
+#: Bytes a ``.gz`` file may inflate to before a reader refuses it (streamed, so a 4 MB gzip bomb
+#: is refused after inflating this much). munin.bif is 1.2 MB, barley.bif 2 MB, the largest UAI
+#: competition instances tens of MB.
+READ_MAX_GZIP_BYTES = 2**28
+#: Bytes one table may need while it is read (entries, row bookkeeping, the CPD's own copy and
+#: state names), checked before allocating; barley's largest table (~200,000 entries) needs ~4 MB.
+READ_MAX_TABLE_BYTES = 2**30
+
+# -- message passing (benchmarks/message_passing.py) --
+#: Loopy BP (parallel schedule) updates table shapes with fewer factors than this in one flat
+#: pass over all their (entry, axis) pairs instead of a few calls per shape: on bnlearn networks
+#: (dozens of shapes of a few factors each) that is ~10x fewer numpy calls per sweep, while the
+#: 19,800 pairwise factors of a 100x100 Ising grid stay one broadcast group.
+LOOPY_FLAT_BELOW = 256
+#: Factor-graph plans (and their colourings and flat bundles) kept per model version, one set per
+#: set of observed variables; past this the cache is emptied (a plan of munin takes ~50 ms).
+MAX_CACHED_FACTOR_GRAPHS = 48
