@@ -74,9 +74,11 @@ def test_frozen_plan_runs_only_the_steps_the_evidence_reaches():
     bn = pl.read_bif("tests/data/alarm.bif.gz")
     evidence = {"HRBP": "HIGH", "VENTLUNG": "LOW", "MINVOLSET": "NORMAL"}
     for query in ["CO", "HR", "PVSAT", "SHUNT"]:
-        first = pl.query(bn, [query], evidence).values
+        first = pl.query(bn, [query], evidence).values  # a plan's first run runs its whole program
         plan = next(p for k, p in compiled(bn).plans.items() if k[1] == (bn.variables.index(query),))
         sp = plan.main
+        assert sp._frozen is None
+        np.testing.assert_array_equal(pl.query(bn, [query], evidence).values, first)  # freezes
         frozen = sp._frozen
         assert frozen is not None
         assert len(frozen.live) <= len(sp.program)

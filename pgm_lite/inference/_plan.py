@@ -70,6 +70,7 @@ class SubPlan:
         self.floor = 10.0 ** -tuning.SCALING_LOG10_LIMIT
         self._recipes: dict[int, Any] | None = None
         self._frozen: _Frozen | None = None
+        self._ran = False
         self._slice_inputs(evidence_ids)
         if batch and not any(BATCH in s for s in self.input_scopes):
             out = tuple([v for v in out if v != BATCH])
@@ -99,7 +100,9 @@ class SubPlan:
                 continue
             ev_axes = [a for a, v in enumerate(scope) if v in position]
             rest = tuple([v for v in scope if v not in position])
-            moved = np.moveaxis(table, ev_axes, list(range(len(ev_axes))))
+            order = ev_axes + [a for a, v in enumerate(scope) if v not in position]
+            # the same view np.moveaxis gives, without its argument normalisation (cold planning)
+            moved = table if order == list(range(len(scope))) else table.transpose(order)
             inputs.append((moved, itemgetter(*[position[scope[a]] for a in ev_axes])))
             input_scopes.append((BATCH, *rest) if self.batch else rest)
         self.inputs, self.input_scopes = inputs, input_scopes
@@ -270,7 +273,12 @@ class SubPlan:
         """Return the plain (unscaled) result for evidence ``codes`` (code arrays in batch mode)."""
         if self.kinds:  # max-product steps: the whole program, with its argmax bookkeeping
             return self._contract(self._sliced(codes), [])
-        frozen = self._frozen or self._freeze()
+        frozen = self._frozen
+        if frozen is None:
+            if not self._ran:  # a plan used once (a new question) skips the freezing bookkeeping
+                self._ran = True
+                return self._contract(self._sliced(codes))
+            frozen = self._freeze()
         if frozen.result is not None:
             return frozen.result
         arrays = frozen.base.copy()
