@@ -9,6 +9,7 @@ older model. Engines above this layer read models only through this public surfa
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import math
 from collections.abc import Callable, Iterable, Mapping
@@ -25,24 +26,44 @@ from .factor import DiscreteFactor
 __all__ = ["GraphicalModel", "engine", "register_engine"]
 
 _VERSIONS = itertools.count(1)
-_ENGINES: dict[str, Callable[..., Any]] = {}
+_ENGINES: dict[str, Callable[..., Any] | str] = {}
 
 
-def register_engine(name: str, function: Callable[..., Any]) -> None:
-    """Make an engine function (registered by a higher layer at import) callable from models.
+def register_engine(name: str, function: Callable[..., Any] | str) -> None:
+    """Make an engine function (registered by a higher layer) callable from models.
 
     Models keep convenience methods such as ``mn.partition_function()``; the model layer may
-    not import the inference engine, so the engine registers the function here instead.
+    not import the inference engine, so the engine is registered here instead: either the
+    function itself or ``"module:attribute"``, whose module :func:`engine` imports on first use
+    (``pgm_lite/__init__.py`` registers its engines so, without importing them).
+
+    Examples
+    --------
+    >>> from pgm_lite._model import engine, register_engine
+    >>> register_engine("demo_join", "os.path:join")
+    >>> engine("demo_join")("a", "b") == __import__("os").path.join("a", "b")
+    True
+    >>> register_engine("demo_bad", "os.path")
+    Traceback (most recent call last):
+        ...
+    pgm_lite.exceptions.ArgumentTypeError: engine 'demo_bad' must be a function or 'module:attribute', got 'os.path'
     """
+    if isinstance(function, str) and not all(function.partition(":")[::2]):
+        raise ArgumentTypeError(f"engine {name!r} must be a function or 'module:attribute', got {function!r}")
     _ENGINES[name] = function
 
 
 def engine(name: str) -> Callable[..., Any]:
-    """Return the engine function registered under ``name``."""
+    """Return the engine function registered under ``name`` (importing its module on first use)."""
     try:
-        return _ENGINES[name]
+        found = _ENGINES[name]
     except KeyError:
         raise StructureError(f"no engine {name!r} is registered; import pgm_lite first") from None
+    if isinstance(found, str):
+        module, _, attribute = found.partition(":")
+        found = getattr(importlib.import_module(module), attribute)
+        _ENGINES[name] = found
+    return found
 
 
 def check_model(model: Any, what: str = "model") -> None:

@@ -16,7 +16,7 @@ from .._typing import RNGLike
 from .._validate import check_option, format_choices
 from ..exceptions import MemoryLimitError, OptionError
 from ..factor import DiscreteFactor
-from ..sampling import gibbs_sample
+from ..sampling.gibbs import gibbs_sample  # the submodule: pgm_lite.sampling may be mid-import
 from ..tuning import DEFAULT_MAX_MEMORY
 from .junction_tree import marginals as exact_marginals
 from .loopy import check_loopy_options, loopy_belief_propagation
