@@ -108,6 +108,42 @@ class TabularCPD:
         self._table = table
         self._states = names
 
+    @classmethod
+    def from_validated(cls, variable: str, table: np.ndarray, parents: tuple[str, ...],
+                       states: Mapping[str, tuple[str, ...]]) -> TabularCPD:
+        """Build a CPD without validation or copies (file readers, engines; the caller checked).
+
+        The trusted counterpart of the constructor: the result is the CPD
+        ``TabularCPD(variable, table, parents, states)`` would build, but nothing is checked.
+
+        Parameters
+        ----------
+        variable : str
+            The child, a non-empty name that is not among ``parents``.
+        table : ndarray
+            C-contiguous float64 array with axes ``(*parents, variable)``, entries in [0, 1] and
+            rows summing to one; it is made read-only in place (pass an array nobody writes to).
+        parents : tuple of str
+            Distinct non-empty names, in axis order.
+        states : mapping
+            ``{name: tuple of distinct str}`` for (at least) the parents and the child, each as
+            long as its axis; the CPD keeps these tuples.
+
+        Examples
+        --------
+        >>> states = {"rain": ("no", "yes"), "wet": ("dry", "wet")}
+        >>> cpd = pl.TabularCPD.from_validated("wet", np.array([[0.9, 0.1], [0.2, 0.8]]), ("rain",), states)
+        >>> cpd.table.flags.writeable, cpd.states
+        (False, {'rain': ('no', 'yes'), 'wet': ('dry', 'wet')})
+        """
+        new = object.__new__(cls)
+        table.setflags(write=False)
+        new._variable = variable
+        new._parents = parents = tuple(parents)
+        new._table = table
+        new._states = {v: states[v] for v in (*parents, variable)} if parents else {variable: states[variable]}
+        return new
+
     @property
     def variable(self) -> str:
         """str: the child variable."""

@@ -6,6 +6,7 @@ the content when the extension is missing or names another format.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 from collections.abc import Callable
@@ -66,7 +67,7 @@ def sniff_format(text: str) -> str | None:
         if re.search(r"<smile\b", head, re.I):
             return "xdsl"
         return "xmlbif" if re.search(r"<bif\b", head, re.I) else None
-    words = _FIRST.findall(head[:2000], 0)[:2]
+    words = [m.group() for m in itertools.islice(_FIRST.finditer(head, 0, 2000), 2)]  # not every token
     if not words:
         return None
     first = words[0]

@@ -170,11 +170,14 @@ def assemble_network(variables: Mapping[str, tuple[Sequence[str], Where]],
 def build_network(cpds: Sequence[TabularCPD], variables: Mapping[str, tuple[Sequence[str], Where]],
                   blocks: Mapping[str, tuple[Sequence[str], Sequence[Where], Where, Any]], error: ErrorAt,
                   block: str) -> BayesianNetwork:
-    """Return the network of checked CPDs (one per variable, in declaration order); a cycle,
-    which the network refuses, is reported at its place in the file.
+    """Return the network of checked CPDs (one per variable, in declaration order, built over
+    the declared states); a cycle, which the network refuses, is reported at its place in the file.
+
+    The caller has run :func:`check_structure` (``acyclic=False``) and checked every table, so
+    the network is assembled by the trusted :meth:`BayesianNetwork.from_validated`.
     """
     try:
-        return BayesianNetwork(cpds=cpds, variables=list(variables))
+        return BayesianNetwork.from_validated({c.variable: c.states[c.variable] for c in cpds}, cpds)
     except StructureError as err:
         check_structure(variables, blocks, error, block)
         raise error(blocks[next(iter(blocks))][2], str(err)) from err  # pragma: no cover - a cycle is found

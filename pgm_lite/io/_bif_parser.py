@@ -1,9 +1,13 @@
 """The BIF tokenizer and recursive-descent parser behind :func:`pgm_lite.read_bif`.
 
-One regular expression splits the text into a list of token strings; declarations are walked in
-Python, and a probability block made of regular rows is converted column by column (one strided
-slice of the token list per parent and per probability), so numbers are float64 exactly as
-written. Token positions are computed only when an error has to be reported.
+:func:`pgm_lite.io._bif_fast.read_plain` reads well-formed files first; this parser reads every
+form BIF allows (quoted names, properties, ``default`` entries, JavaBayes spacing) and is the one
+place errors come from. One regular expression splits the text into a list of token strings;
+declarations are walked in Python, and a probability block made of regular rows is converted
+column by column (one strided slice of the token list per parent and per probability), so numbers
+are float64 exactly as written. Token positions are computed only when an error has to be
+reported. Every table is checked here (:func:`check_rows`), so the network is assembled with the
+trusted constructors.
 """
 
 from __future__ import annotations
@@ -16,20 +20,11 @@ import numpy as np
 
 from ..bayesian_network import BayesianNetwork
 from ..cpd import TabularCPD
-from ..exceptions import ShapeError
-from ._assemble import (
-    ATOL,
-    build_network,
-    check_rows,
-    check_structure,
-    check_table_bytes,
-    describe,
-    make_cpd,
-)
+from ._assemble import ATOL, build_network, check_rows, check_structure, check_table_bytes, describe
 from ._lexer import Lexer
 from ._source import parse_count, strip_comments
 
-__all__ = ["BifParser"]
+__all__ = ["BifParser", "blank_comments"]
 
 _TOKEN = re.compile(r'"[^"\n]*"|[{}()\[\];,|]|[^\s{}()\[\];,|"]+|"')
 _STRING = r'"[^"\n]*"'
@@ -38,14 +33,26 @@ _BAD_KEY = _PUNCT | {'"'}
 _TYPE_HEAD = ["{", "type", "discrete", "["]
 
 
+def blank_comments(text: str, name: str) -> str:
+    """Return ``text`` with its ``//`` and ``/* */`` comments blanked out (line numbers kept).
+
+    Raises
+    ------
+    ParseError
+        For a ``/*`` without its ``*/``, at its line.
+    """
+    return strip_comments(text, name, _STRING, "//[^\n]*") if "/" in text else text
+
+
 class BifParser(Lexer):
     """Recursive-descent parser over a list of token strings (errors and primitives from Lexer)."""
 
-    def __init__(self, text: str, name: str, atol: float = ATOL) -> None:  # noqa: D107
-        # BIF has its own tokens and comments, so Lexer.__init__ is not used
+    def __init__(self, text: str, name: str, atol: float = ATOL, *, stripped: bool = False) -> None:  # noqa: D107
+        # BIF has its own tokens and comments, so Lexer.__init__ is not used; ``stripped``: the
+        # comments of ``text`` are already blanked out (by :func:`blank_comments`)
         self.atol = atol
-        if "/" in text:
-            text = strip_comments(text, name, _STRING, "//[^\n]*")
+        if not stripped:
+            text = blank_comments(text, name)
         self.text, self.name = text, name
         self.token = _TOKEN
         self.punctuation = _BAD_KEY
@@ -147,6 +154,8 @@ class BifParser(Lexer):
         self.i += 1
         at = self.i
         name = self.name_token("a variable name")
+        if not name:
+            raise self.error(at, 'found the empty name "", expected a variable name of at least one character')
         if name in self.variables:
             raise self.error(at, f"found variable {name!r} declared a second time, expected a new name")
         self.take("{")
@@ -191,7 +200,7 @@ class BifParser(Lexer):
         if self.quoted:
             name = name[1:-1] if name[0] == '"' else name
             states = [t[1:-1] if t[0] == '"' else t for t in states]
-        if name in self.variables or len(set(states)) != k:
+        if not name or name in self.variables or len(set(states)) != k:
             return False
         self.variables[name] = (tuple(states), i + 1)
         self.i = close + 3
@@ -416,16 +425,14 @@ class BifParser(Lexer):
 
     def _cpd(self, child: str, parents: list[str], states: dict[str, tuple[str, ...]], rows: np.ndarray,
              where: Any) -> TabularCPD:
-        """Return the CPD of ``rows`` (one per parent configuration); a bad row is located at ``where``
-        (one token index for every row, or an array of them).
+        """Return the CPD of ``rows`` (one per parent configuration) after checking every row; a bad
+        row is located at ``where`` (one token index for every row, or an array of them).
         """
-        table = rows.reshape(*(len(states[p]) for p in parents), len(states[child]))
-        try:
-            return make_cpd(child, parents, states, table, self.atol)
-        except ShapeError as err:
-            spot = np.broadcast_to(np.asarray(where), len(rows))
-            check_rows(child, parents, states, table, lambda r: int(spot[r]), self.error, atol=self.atol)
-            raise self.error(int(spot[0]), str(err)) from err
+        table = np.array(rows, dtype=float, order="C")  # owned and C-ordered, as the constructor's
+        table.shape = (*(len(states[p]) for p in parents), len(states[child]))
+        spot = np.broadcast_to(np.asarray(where), len(rows))
+        check_rows(child, parents, states, table, lambda r: int(spot[r]), self.error, atol=self.atol)
+        return TabularCPD.from_validated(child, table, tuple(parents), states)
 
     def _check_enough_rows(self, child: str, parents: list[str], states: dict[str, tuple[str, ...]],
                            entries: list[Any], close: int, n_rows: int) -> None:

@@ -1,6 +1,8 @@
 """BIF 0.15, the format of the bnlearn repository (and JavaBayes): reader and writer.
 
-See :mod:`pgm_lite.io._bif_parser` for how the reader stays fast and locates its errors.
+Well-formed files (nearly all) are read by :func:`pgm_lite.io._bif_fast.read_plain`, a few regular
+expressions and one number conversion for the whole file; anything else, errors included, by
+:mod:`pgm_lite.io._bif_parser`, which reads every form BIF allows and locates its errors.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from .._model import GraphicalModel
 from ..bayesian_network import BayesianNetwork
 from ..exceptions import ParseError
 from ._assemble import ATOL, require_bayesian
-from ._bif_parser import BifParser
+from ._bif_fast import read_plain
+from ._bif_parser import BifParser, blank_comments
 from ._source import Source, open_text_for_writing, read_text
 
 __all__ = ["read_bif", "write_bif", "parse_bif"]
@@ -32,7 +35,9 @@ def parse_bif(text: str, name: str = "<string>", *, atol: float = ATOL) -> Bayes
     >>> bn.states("rain"), bn.cpd("rain").table
     (('no', 'yes'), array([0.8, 0.2]))
     """
-    return BifParser(text, name, atol).parse()
+    text = blank_comments(text, name)
+    bn = read_plain(text, atol)
+    return BifParser(text, name, atol, stripped=True).parse() if bn is None else bn
 
 
 def read_bif(path_or_file: Source, *, atol: float = ATOL) -> BayesianNetwork:
@@ -88,7 +93,7 @@ def read_bif(path_or_file: Source, *, atol: float = ATOL) -> BayesianNetwork:
     pgm_lite.exceptions.ParseError: <stream>:1:33: found [ 3 ] but 2 state names ['no', 'yes'], expected them to agree
     """
     text, name = read_text(path_or_file)
-    return BifParser(text, name, atol).parse()
+    return parse_bif(text, name, atol=atol)
 
 
 def _quote(name: object) -> str:
