@@ -22,7 +22,8 @@ from ..bayesian_network import BayesianNetwork
 from ..equivalence import CPDAG
 from ..exceptions import ArgumentTypeError, OptionError, StructureError
 from ._frame import _as_names, _labels
-from ._search import Constraints, FamilyScorer, edges_to_matrix, greedy_search
+from ._scorer import FamilyScorer
+from ._search import Constraints, edges_to_matrix, greedy_search
 from .pc import CI_TESTS, data_test, pc
 from .scores import SCORES, complete_rows
 from .trees import tree_edges
