@@ -17,6 +17,7 @@ __all__ = [
     "MissingFileError",
     "NumericRangeError",
     "MissingDependencyError",
+    "PerformanceWarning",
 ]
 
 
@@ -122,3 +123,11 @@ class NumericRangeError(PGMError, OverflowError):
 
 class MissingDependencyError(PGMError, ImportError):
     """An optional dependency is not installed; the message says which extra to install."""
+
+
+class PerformanceWarning(UserWarning):
+    """An explicit choice (e.g. ``compile_query(strategy=...)``) is estimated to be much slower than another.
+
+    A warning, not an error: the answer is the same. The message names the estimates and the
+    faster choice. Silence it with ``warnings.filterwarnings("ignore", category=PerformanceWarning)``.
+    """

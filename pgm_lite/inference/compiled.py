@@ -1,17 +1,28 @@
 """Compiled queries: one plan, many evidence rows, vectorised over rows.
 
-Two strategies, both without a Python loop over rows:
+Three strategies:
 
 * table: when the query and evidence variables have few joint states, eliminate everything else
   once to get the joint table P(query, evidence), then answer every row by a gather;
-* batch: otherwise, slice the evidence out of the tables with code arrays, which puts the rows
-  on a leading batch axis that every einsum step carries along (rows are processed in chunks
-  that keep the largest table under ``max_memory``).
+* batch: slice the evidence out of the tables with code arrays, which puts the rows on a
+  leading batch axis that every einsum step carries along (rows are processed in chunks that
+  keep the largest table under ``max_memory``);
+* loop: answer each *distinct* row once through the single-row plan ``pl.query`` uses when
+  warm (the steps no evidence reaches are computed once; names are never re-validated), then
+  scatter the answers back to the rows. Best on wide networks, whose batched steps are large.
+
+Batch and loop run on the distinct rows only, piece by piece of the single-row plan (the
+query's piece, then the pieces that only scale P(evidence)). ``"auto"`` picks by estimated cost
+(``_compiled_cost``: table sizes and einsum calls of each plan, rows, distinct rows, chunks): the
+table at compile time when building it costs less than the rows strategies on
+``tuning.COMPILED_TABLE_ROWS`` rows, otherwise per call, once the rows are known, running each
+piece the cheaper way (``"mixed"`` when they differ).
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
@@ -22,15 +33,24 @@ from .._dask import dask_engine_name, is_dask
 from .._data import encode_table
 from .._model import engine
 from .._validate import check_option, format_choices
-from ..exceptions import PGMError, VariableNotFoundError, ZeroEvidenceError
+from ..exceptions import (
+    MemoryLimitError,
+    PerformanceWarning,
+    PGMError,
+    VariableNotFoundError,
+    ZeroEvidenceError,
+)
 from ._coded import DEFAULT_MAX_MEMORY, compiled
+from ._compiled_cost import RunCost, full_cost, subplan_cost
 from ._contract import BATCH
 from ._plan import SubPlan, check_memory
-from ._prune import prune
 from ._query_args import elimination_key, variable_ids
-from .variable_elimination import get_plan, log_normaliser_of_distribution, log_probability_of
+from .variable_elimination import Plan, get_plan, log_normaliser_of_distribution, log_probability_of
 
-__all__ = ["BatchPosterior", "CompiledQuery", "compile_query", "log_probability"]
+__all__ = ["STRATEGIES", "BatchPosterior", "CompiledQuery", "compile_query", "distinct_rows", "log_probability"]
+
+#: The strategies of :func:`compile_query` ("auto" chooses among the others).
+STRATEGIES = ("auto", "table", "batch", "loop")
 
 _LN2 = math.log(2)
 
@@ -42,11 +62,20 @@ class BatchPosterior(NamedTuple):
     evidence_probability: np.ndarray
 
 
+class _Batch(NamedTuple):
+    """Batch plans of the pieces of a query (as the single-row plan cuts it), rows per chunk of each."""
+
+    pieces: list[SubPlan]
+    chunks: list[int]
+
+
 class CompiledQuery:
     """A query compiled for fixed query and evidence variables; call it on many rows.
 
     Build it with :func:`compile_query`. Columns of ``posterior`` enumerate the joint states of
     the query variables in C order (last variable fastest), as listed by ``.states``.
+    ``strategy`` is the strategy every call uses, or ``"auto"`` when each call chooses from its
+    rows (:meth:`choose`, :meth:`estimate`).
     """
 
     def __init__(self, model: Any, query: str | Sequence[str], evidence_vars: Sequence[str], *,
@@ -59,52 +88,211 @@ class CompiledQuery:
         both = [c.names[i] for i in self._evidence_ids if i in self._query_ids]
         if both:
             raise PGMError(f"variable(s) {both} are both queried and observed; drop them from one side")
+        check_option("strategy", strategy, list(STRATEGIES))
         self.query = [c.names[i] for i in self._query_ids]
         self.evidence_vars = [c.names[i] for i in self._evidence_ids]
         self.states = [tuple(c.states[i][k] for i, k in zip(self._query_ids, combo))
                        for combo in np.ndindex(*[c.cards[i] for i in self._query_ids])]
         self.max_memory = max_memory
-        order_key = elimination_key(c, elimination_order)
-        self._log_z = log_normaliser_of_distribution(c, order_key, max_memory)
+        self._order_key = elimination_key(c, elimination_order)
+        self._log_z = log_normaliser_of_distribution(c, self._order_key, max_memory)
         self._q_size = math.prod(c.cards[i] for i in self._query_ids)
         self._e_cards = [c.cards[i] for i in self._evidence_ids]
-        check_option("strategy", strategy, ["auto", "table", "batch"])
-        if strategy == "auto":
-            joint_ids = self._evidence_ids + self._query_ids
-            small = math.prod(c.cards[i] for i in joint_ids) <= tuning.BATCH_TABLE_LIMIT
-            strategy = "table" if small else "batch"
-        self.strategy = strategy
-        if strategy == "table":
-            self._compile_table(order_key)
-        else:
-            self._compile_batch(order_key)
-
-    def _compile_table(self, order_key: Any) -> None:
-        c = self._c
-        joint_ids = self._evidence_ids + self._query_ids
+        self._table: np.ndarray | None = None
         self._table_log = 0.0
-        if joint_ids:
-            plan = get_plan(c, joint_ids, (), order_key, need_value=True)
-            check_memory(c, plan.subplans, self.max_memory, what="compiling this query")
-            assert plan.main is not None
-            table, shift, _ = plan.main.evaluate(())
-            self._table_log = shift * _LN2 + plan.log_sides(())
-            if self._table_log == -math.inf:  # a piece outside the query is zero: nothing is possible
-                table, self._table_log = np.zeros_like(table), 0.0
+        self._plans: dict[str, Any] = {}  # strategy -> its plan (a MemoryLimitError if it does not fit)
+        self._run_costs: dict[int, RunCost] = {}  # id of a plan in self._plans -> its cost
+        self.strategy = strategy
+        if strategy == "auto":
+            strategy = "table" if self._table_first() else strategy
         else:
-            table = np.ones(())
+            self._plan_of(strategy, strict=True)
+        if self.strategy == "table":  # built now: judged on the rows "auto" assumes at compile time
+            rows = tuning.COMPILED_TABLE_ROWS
+            self._warn_if_slow(rows, rows, f"{rows} rows (tuning.COMPILED_TABLE_ROWS)")
+        if strategy == "table":
+            self._build_table()
+        self.strategy = strategy
+
+    def _table_first(self) -> bool:
+        """Whether "auto" builds the table now: cheaper than the rows strategies on ``COMPILED_TABLE_ROWS`` rows.
+
+        A table costing less than the Python overhead of looping over those rows is taken
+        without planning the others.
+        """
+        rows = tuning.COMPILED_TABLE_ROWS
+        table = self._cost("table", rows, rows)
+        if table <= rows * (tuning.COMPILED_RUN_NS + tuning.COMPILED_LOOP_ROW_NS):
+            return True
+        by_rows = self._cost("auto", rows, rows)
+        if by_rows == math.inf and table == math.inf:
+            self._plan_of("loop", strict=True)  # nothing fits: say why (MemoryLimitError)
+        return table <= by_rows
+
+    # -- plans ------------------------------------------------------------------------------
+    def _plan_of(self, strategy: str, strict: bool = False) -> Any:
+        """Return the plan of ``strategy``, built on first use; None if it does not fit (raises if ``strict``)."""
+        if strategy not in self._plans:
+            try:
+                self._plans[strategy] = getattr(self, f"_plan_{strategy}")()
+            except MemoryLimitError as err:
+                self._plans[strategy] = err
+        got = self._plans[strategy]
+        if isinstance(got, MemoryLimitError):
+            if strict:
+                raise got
+            return None
+        return got
+
+    def _plan_table(self) -> Plan:
+        """Plan P(evidence vars, query vars), nothing observed (not built for an empty joint)."""
+        c = self._c
+        plan = get_plan(c, self._evidence_ids + self._query_ids, (), self._order_key, need_value=True)
+        check_memory(c, plan.subplans, self.max_memory, what="compiling this query")
+        return plan
+
+    def _plan_loop(self) -> tuple[Plan, list[int]]:
+        """Return the single-row plan (evidence sorted by id, as ``pl.query`` keys it) and its column order.
+
+        Its pieces (``plan.subplans``: the query's piece first, then those that only scale
+        P(evidence)) are the pieces of every rows strategy.
+        """
+        c = self._c
+        ids = sorted(self._evidence_ids)
+        plan = get_plan(c, self._query_ids, tuple(ids), self._order_key, need_value=True)
+        check_memory(c, plan.subplans, self.max_memory, what="compiling this query")
+        return plan, [self._evidence_ids.index(i) for i in ids]
+
+    def _plan_batch(self) -> _Batch:
+        """Batch plans of the single-row plan's pieces, each chunked to keep its tables in ``max_memory``."""
+        c = self._c
+        plan, _ = self._plan_of("loop", strict=True)
+        key = self._order_key
+        pieces = [SubPlan(c, sp.factor_ids, plan.evidence_ids, (BATCH, *sp.out), key, batch=True)
+                  for sp in plan.subplans]
+        check_memory(c, pieces, self.max_memory, what="compiling this query")
+        # entries per row held at once: the evidence-sliced inputs, the largest step, the result
+        chunks = [max(1, int(self.max_memory // (8 * (_gathered_per_row(sp) + sp.largest + self._q_size))))
+                  for sp in pieces]
+        return _Batch(pieces, chunks)
+
+    def _build_table(self) -> None:
+        if not (self._evidence_ids or self._query_ids):  # P(nothing) = 1
+            self._table, self._table_log = np.ones((1, 1)), self._log_z
+            return
+        plan = self._plan_of("table", strict=True)
+        assert plan.main is not None
+        table, shift, _ = plan.main.evaluate(())
+        self._table_log = shift * _LN2 + plan.log_sides(())
+        if self._table_log == -math.inf:  # a piece outside the query is zero: nothing is possible
+            table, self._table_log = np.zeros_like(table), 0.0
         self._table = table.reshape(-1, self._q_size)
 
-    def _compile_batch(self, order_key: Any) -> None:
-        c = self._c
-        main, sides, _ = prune(c, self._query_ids, self._evidence_ids, need_value=True)
-        ids = self._evidence_ids
-        self._main = SubPlan(c, main, ids, (BATCH, *self._query_ids), order_key, batch=True)
-        self._sides = [SubPlan(c, p, ids, (BATCH,), order_key, batch=True) for p in sides]
-        # entries per row held at once: the evidence-sliced inputs, the largest step, the result
-        per_row = sum(_gathered_per_row(sp) + sp.largest for sp in (self._main, *self._sides)) + self._q_size
-        self._chunk = max(1, int(self.max_memory // (8 * per_row)))
-        check_memory(c, [self._main, *self._sides], self.max_memory, what="compiling this query")
+    # -- cost model -------------------------------------------------------------------------
+    def _modes(self, n_distinct: int, strategy: str = "auto") -> tuple[list[str], float]:
+        """How each piece runs (``"loop"`` or ``"batch"``) and the estimated nanoseconds, for ``n_distinct`` rows.
+
+        ``strategy="auto"`` takes the cheaper way for each piece; ``"loop"``/``"batch"`` one way for all.
+        """
+        plan = self._plan_of("loop")
+        if plan is None:
+            return [], math.inf
+        batch = self._plan_of("batch") if strategy != "loop" else None
+        modes, total = [], 0.0
+        for k, sp in enumerate(plan[0].subplans):
+            one = self._run_cost(sp)
+            costs = {"loop": one.once + n_distinct * one.per_run, "batch": math.inf}
+            if batch is not None:
+                many = self._run_cost(batch.pieces[k])
+                costs["batch"] = many.once + -(-n_distinct // batch.chunks[k]) * many.per_run + n_distinct * many.per_row
+            mode = min(costs, key=costs.__getitem__) if strategy == "auto" else strategy
+            modes.append(mode)
+            total += costs[mode]
+        if "loop" in modes:
+            total += n_distinct * tuning.COMPILED_LOOP_ROW_NS
+        return modes, total
+
+    def _run_cost(self, sp: SubPlan) -> RunCost:
+        """:func:`subplan_cost` of a plan of this query, computed once (plans do not change)."""
+        got = self._run_costs.get(id(sp))
+        if got is None:
+            got = self._run_costs[id(sp)] = subplan_cost(sp)
+        return got
+
+    def _cost(self, strategy: str, n_rows: int, n_distinct: int) -> float:
+        """Estimated nanoseconds of a call on ``n_rows`` rows (``n_distinct`` distinct); inf if it does not fit.
+
+        ``"auto"`` stands for the rows strategies mixed piece by piece (:meth:`_modes`).
+        """
+        if strategy != "table":
+            return self._modes(n_distinct, strategy)[1]
+        table_row = tuning.COMPILED_TABLE_ROW_NS + self._q_size
+        if self._table is not None or not (self._evidence_ids or self._query_ids):
+            return n_rows * table_row
+        if math.prod(self._e_cards) * self._q_size > tuning.BATCH_TABLE_LIMIT:
+            return math.inf
+        plan = self._plan_of("table")
+        if plan is None:
+            return math.inf
+        return sum([full_cost(sp) for sp in plan.subplans]) + n_rows * table_row
+
+    def estimate(self, n_rows: int, n_distinct: int | None = None) -> dict[str, float]:
+        """Estimated seconds of a call on ``n_rows`` evidence rows, per strategy that fits in memory.
+
+        ``n_distinct`` (default ``n_rows``) is how many of the rows differ: batch and loop work
+        on those only. The table's entry includes building it unless it is built already;
+        ``"mixed"`` runs each piece of the query the cheaper of the two ways (what ``"auto"``
+        does when it does not take the table). These are the estimates ``strategy="auto"``
+        compares (constants in :mod:`pgm_lite.tuning`).
+
+        Examples
+        --------
+        >>> cq = pl.compile_query(pl.example("asia"), ["lung"], ["smoke", "xray"], strategy="loop")
+        >>> sorted(cq.estimate(10_000, 4))
+        ['batch', 'loop', 'mixed', 'table']
+        """
+        out = {}
+        d = n_rows if n_distinct is None else n_distinct
+        for strategy in ("table", "batch", "loop", "auto"):
+            cost = self._cost(strategy, n_rows, d)
+            if cost < math.inf:
+                out["mixed" if strategy == "auto" else strategy] = cost * 1e-9
+        return out
+
+    def choose(self, n_rows: int, n_distinct: int | None = None) -> str:
+        """Return the strategy a call on ``n_rows`` rows (``n_distinct`` distinct) uses.
+
+        ``"table"``, ``"batch"``, ``"loop"``, or (``strategy="auto"`` only) ``"mixed"``: some
+        pieces of the query looped over the rows, the others batched.
+
+        Examples
+        --------
+        >>> cq = pl.compile_query(pl.example("asia"), ["lung"], ["smoke", "xray"])
+        >>> cq.strategy, cq.choose(10_000)
+        ('table', 'table')
+        """
+        if self.strategy != "auto":
+            return self.strategy
+        d = n_rows if n_distinct is None else n_distinct
+        modes, rows_cost = self._modes(d)
+        if self._cost("table", n_rows, d) <= rows_cost:
+            return "table"
+        return modes[0] if len(set(modes)) == 1 else "mixed"
+
+    def _warn_if_slow(self, n_rows: int, n_distinct: int, rows: str = "") -> None:
+        """Warn (PerformanceWarning) when the explicit strategy looks much slower than another one."""
+        mine = self._cost(self.strategy, n_rows, n_distinct) * 1e-9
+        if mine < tuning.COMPILED_WARN_SECONDS:
+            return
+        times = self.estimate(n_rows, n_distinct)
+        best = min(times, key=times.__getitem__)
+        if mine > tuning.COMPILED_WARN_RATIO * times[best]:
+            shown = ", ".join(f"{s} ~{t:.3g} s" for s, t in times.items())
+            better = "'auto'" if best == "mixed" else f"{best!r} (or 'auto')"
+            warnings.warn(
+                f"compile_query(strategy={self.strategy!r}) is estimated to be {mine / times[best]:.0f}x slower "
+                f"than the best strategy on {rows or f'these {n_rows} rows ({n_distinct} distinct)'}: {shown}; pass "
+                f"strategy={better}", PerformanceWarning, stacklevel=4)
 
     def __repr__(self) -> str:
         return (f"<CompiledQuery {self.query} given {self.evidence_vars}, "
@@ -121,6 +309,12 @@ class CompiledQuery:
         zero : {"raise", "nan"}, optional
             What to do with rows of probability zero: raise ZeroEvidenceError naming the first,
             or return NaN posteriors (and probability 0) for them.
+
+        Warns
+        -----
+        PerformanceWarning
+            When the query was compiled with an explicit strategy estimated to take more than
+            ``tuning.COMPILED_WARN_RATIO`` times as long as the best one on these rows.
         """
         if is_dask(evidence):  # one call per partition (pgm_lite.distributed); Dask arrays back
             return engine(dask_engine_name("compiled_query"))(self, evidence, zero=zero)
@@ -139,20 +333,21 @@ class CompiledQuery:
             raise PGMError("the model changed after this query was compiled; compile it again")
         check_option("zero", zero, ["raise", "nan"])
         codes = encode_table(self.model, self._checked(evidence), variables=self.evidence_vars)
-        if self.strategy == "table":
-            if codes.shape[1]:
-                flat = np.ravel_multi_index(tuple(codes.T), self._e_cards)
+        strategy = self.strategy
+        if strategy != "table":
+            rows, inverse = distinct_rows(codes, self._e_cards)
+            if strategy == "auto":
+                strategy = self.choose(len(codes), len(rows))
             else:
-                flat = np.zeros(len(codes), dtype=np.intp)
-            joint = self._table[flat]
-            log_scale = np.full(len(codes), self._table_log)
+                self._warn_if_slow(len(codes), len(rows))
+        if strategy == "table":
+            if self._table is None:  # auto found the table worth building for these rows
+                self._build_table()
+            joint, log_scale = self._run_table(codes)
         else:
-            joint = np.empty((len(codes), self._q_size))
-            log_scale = np.empty(len(codes))
-            for start in range(0, len(codes), self._chunk):
-                part = codes[start:start + self._chunk]
-                stop = start + len(part)
-                joint[start:stop], log_scale[start:stop] = self._run_batch(part)
+            modes = self._modes(len(rows), "auto" if strategy == "mixed" else strategy)[0]
+            joint, log_scale = self._run_rows(rows, modes)
+            joint, log_scale = joint[inverse], log_scale[inverse]
         mass = joint.sum(axis=1)
         bad = ~(mass > 0)
         if bad.any() and zero == "raise":
@@ -186,23 +381,96 @@ class CompiledQuery:
                 "without that variable for such rows")
         return evidence
 
-    def _run_batch(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        n = len(codes)
-        columns = [codes[:, j] for j in range(codes.shape[1])]
-        joint, shift = self._main.evaluate_batch(columns)
-        log_scale = np.broadcast_to(np.asarray(shift, dtype=float) * _LN2, (n,)).copy()
-        if self._main.out[:1] == (BATCH,):
-            joint = joint.reshape(n, self._q_size)
+    # -- running ----------------------------------------------------------------------------
+    def _run_table(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        assert self._table is not None
+        if codes.shape[1]:
+            flat = np.ravel_multi_index(tuple(codes.T), self._e_cards)
         else:
-            joint = np.broadcast_to(joint.reshape(1, self._q_size), (n, self._q_size))
-        for sp in self._sides:
-            values, side_shift = sp.evaluate_batch(columns)
-            values = np.broadcast_to(values, (n,))
-            joint = joint * (values > 0)[:, None]  # a zero side makes the row impossible
-            with np.errstate(divide="ignore"):
-                log_scale += np.where(values > 0, np.log(np.where(values > 0, values, 1.0)), 0.0)
-            log_scale += np.asarray(side_shift, dtype=float) * _LN2
+            flat = np.zeros(len(codes), dtype=np.intp)
+        return self._table[flat], np.full(len(codes), self._table_log)
+
+    def _run_rows(self, rows: np.ndarray, modes: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Unnormalised joint and log scale of each distinct row, each piece run as ``modes`` says."""
+        plan, columns = self._plan_of("loop", strict=True)
+        rows = rows[:, columns]
+        batch = self._plan_of("batch", strict=True) if "batch" in modes else None
+        tuples = [tuple(row) for row in rows.tolist()] if "loop" in modes else []
+        joint = np.ones((len(rows), self._q_size))
+        log_scale = np.zeros(len(rows))
+        for k, (sp, mode) in enumerate(zip(plan.subplans, modes)):
+            is_main = k == 0 and plan.main is not None
+            if mode == "loop":
+                part, log_part = _loop_piece(sp, tuples, is_main, self._q_size)
+            else:
+                assert batch is not None
+                part, log_part = _batch_piece(batch.pieces[k], batch.chunks[k], rows, is_main, self._q_size)
+            if part is not None:
+                joint = part
+            log_scale += log_part
+        impossible = np.isneginf(log_scale)  # a piece that only scales P(e) is zero
+        joint[impossible] = 0.0
+        log_scale[impossible] = 0.0
         return joint, log_scale
+
+
+def _loop_piece(sp: SubPlan, rows: list[tuple[int, ...]], is_main: bool,
+                q_size: int) -> tuple[np.ndarray | None, np.ndarray]:
+    """Run one piece once per row through its single-row plan: (joint of the query's piece, log scale)."""
+    log_part = np.empty(len(rows))
+    if not is_main:
+        for k, codes in enumerate(rows):
+            log_part[k] = sp.log_total(codes)
+        return None, log_part
+    joint = np.empty((len(rows), q_size))
+    for k, codes in enumerate(rows):
+        table, shift, _ = sp.evaluate(codes)
+        joint[k] = table.reshape(-1)
+        log_part[k] = shift * _LN2
+    return joint, log_part
+
+
+def _batch_piece(sp: SubPlan, chunk: int, rows: np.ndarray, is_main: bool,
+                 q_size: int) -> tuple[np.ndarray | None, np.ndarray]:
+    """Run one piece on the rows as a batch axis, ``chunk`` rows at a time (see :func:`_loop_piece`)."""
+    joint = np.empty((len(rows), q_size)) if is_main else None
+    log_part = np.empty(len(rows))
+    for start in range(0, len(rows), chunk):
+        part = rows[start:start + chunk]
+        stop = start + len(part)
+        values, shift = sp.evaluate_batch([part[:, j] for j in range(part.shape[1])])
+        log_shift = np.asarray(shift, dtype=float) * _LN2
+        if joint is not None:
+            joint[start:stop] = values.reshape(-1, q_size)  # one row broadcasts (no evidence reaches it)
+            log_part[start:stop] = log_shift
+        else:
+            values = np.broadcast_to(values, (len(part),))
+            with np.errstate(divide="ignore"):
+                log_part[start:stop] = np.log(values) + log_shift
+    return joint, log_part
+
+
+def distinct_rows(codes: np.ndarray, cards: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Return the distinct rows of an ``(n, k)`` code array (sorted) and, per row, its index among them.
+
+    Rows are keyed by ``np.ravel_multi_index`` when the joint states fit in int64, else
+    compared whole (``np.unique(axis=0)``).
+
+    Examples
+    --------
+    >>> rows, inverse = distinct_rows(np.array([[1, 0], [0, 2], [1, 0]]), [2, 3])
+    >>> rows.tolist(), inverse.tolist()
+    ([[0, 2], [1, 0]], [1, 0, 1])
+    """
+    n, k = codes.shape
+    if not n or not k:
+        return codes[:1], np.zeros(n, dtype=np.intp)
+    if math.prod(cards) < 2**62:
+        keys, inverse = np.unique(np.ravel_multi_index(tuple(codes.T), cards), return_inverse=True)
+        rows = np.stack(np.unravel_index(keys, cards), axis=1)
+    else:
+        rows, inverse = np.unique(codes, axis=0, return_inverse=True)
+    return rows, inverse.reshape(-1)
 
 
 def _gathered_per_row(sp: SubPlan) -> int:
@@ -225,11 +493,18 @@ def compile_query(model: Any, query: str | Sequence[str], evidence_vars: Sequenc
         The observed variables; each call passes one row of states per evidence case.
     elimination_order, max_memory
         As for :func:`query`.
-    strategy : {"auto", "table", "batch"}, optional
+    strategy : {"auto", "table", "batch", "loop"}, optional
         ``"table"`` eliminates everything but the query and evidence variables once and answers
-        rows by lookup (best when they have few joint states); ``"batch"`` carries the rows as
-        a batch axis through every einsum step (chunked to respect ``max_memory``). ``"auto"``
-        picks the table when it has at most 2**22 entries.
+        rows by lookup (best when they have few joint states); ``"batch"`` carries the distinct
+        rows as a batch axis through every einsum step (chunked to respect ``max_memory``);
+        ``"loop"`` runs the warm single-row plan of :func:`query` once per distinct row (best
+        on wide networks). ``"auto"`` picks the one of least estimated cost
+        (:meth:`CompiledQuery.estimate`): the table at compile time when it has at most
+        ``tuning.BATCH_TABLE_LIMIT`` entries and is cheap to build, else per call from its
+        rows, each piece of the query (the query's own, those that only scale P(evidence))
+        batched or looped, whichever is cheaper (:meth:`CompiledQuery.choose`). An explicit strategy estimated to be much slower than the best one emits a
+        :class:`~pgm_lite.exceptions.PerformanceWarning` naming the estimates (``"table"``
+        when compiled, judged on ``tuning.COMPILED_TABLE_ROWS`` rows; the others per call).
 
     Returns
     -------
@@ -244,8 +519,11 @@ def compile_query(model: Any, query: str | Sequence[str], evidence_vars: Sequenc
     >>> post, p_e = cq(np.array([[0, 0], [1, 1]]))
     >>> post.round(4).tolist(), p_e.round(4).tolist()
     ([[0.646, 0.354], [0.0002, 0.9998]], [0.0759, 0.4656])
-    >>> cq.states
-    [('yes',), ('no',)]
+    >>> cq.states, cq.strategy
+    ([('yes',), ('no',)], 'table')
+    >>> loop = pl.compile_query(bn, ["lung"], ["smoke", "xray"], strategy="loop")
+    >>> bool(np.allclose(loop(np.array([[0, 0], [1, 1]])).posterior, post, rtol=0, atol=1e-12))
+    True
     """
     return CompiledQuery(model, query, evidence_vars, elimination_order=elimination_order,
                          max_memory=max_memory, strategy=strategy)
