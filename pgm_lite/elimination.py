@@ -17,7 +17,7 @@ from typing import Any
 
 import networkx as nx
 
-from . import tuning
+from . import bandwidth, tuning
 from ._model import check_model
 from ._validate import check_variable, format_choices
 from .exceptions import OptionError, StructureError
@@ -89,7 +89,7 @@ ORDERINGS = {
 
 
 def get_heuristic(heuristic: str) -> tuple[Any, Any]:
-    """Return the ``(score, fill-edge weight)`` pair registered as ``heuristic``.
+    """Return ``(score, fill-edge weight)`` of ``heuristic``; ``(None, None)`` for bandwidth's orders.
 
     Raises
     ------
@@ -101,14 +101,12 @@ def get_heuristic(heuristic: str) -> tuple[Any, Any]:
     >>> pl.elimination.get_heuristic("min-fil")
     Traceback (most recent call last):
     ...
-    pgm_lite.exceptions.OptionError: unknown elimination order 'min-fil'; choose from ['min-degree', 'min-fill', 'weighted-min-fill', 'min-weight'] or pass an explicit list of variables
+    pgm_lite.exceptions.OptionError: unknown elimination order 'min-fil'; choose from ['min-degree', 'min-fill', 'weighted-min-fill', 'min-weight', 'reverse-cuthill-mckee', 'auto'] or pass an explicit list of variables
     """
-    if not isinstance(heuristic, str) or heuristic not in ORDERINGS:
-        raise OptionError(
-            f"unknown elimination order {heuristic!r}; choose from {list(ORDERINGS)} "
-            "or pass an explicit list of variables"
-        )
-    return ORDERINGS[heuristic]
+    if not isinstance(heuristic, str) or (heuristic not in ORDERINGS and heuristic not in bandwidth.WHOLE_ORDERINGS):
+        raise OptionError(f"unknown elimination order {heuristic!r}; choose from "
+                          f"{[*ORDERINGS, *bandwidth.WHOLE_ORDERINGS]} or pass an explicit list of variables")
+    return ORDERINGS.get(heuristic, (None, None))
 
 
 def greedy_order(adj: dict[Hashable, set], cards: Mapping[Hashable, int], candidates: Iterable[Hashable],
@@ -125,6 +123,8 @@ def greedy_order(adj: dict[Hashable, set], cards: Mapping[Hashable, int], candid
     rank = rank or {v: i for i, v in enumerate(candidates)}
     if heuristic == "min-fill":
         return _min_fill_relabelled(adj, candidates, rank)
+    if heuristic in bandwidth.WHOLE_ORDERINGS:  # "auto", "reverse-cuthill-mckee"
+        return bandwidth.WHOLE_ORDERINGS[heuristic](adj, cards, candidates, rank, (_min_fill_relabelled, min_fill_ids))
     return _greedy(adj, cards, candidates, score, edge_weight, rank)
 
 
@@ -371,7 +371,7 @@ def elimination_order(model: Any, elimination_order: str | Sequence[str] = "min-
     >>> pl.elimination_order(bn, "min-fil")
     Traceback (most recent call last):
     ...
-    pgm_lite.exceptions.OptionError: unknown elimination order 'min-fil'; choose from ['min-degree', 'min-fill', 'weighted-min-fill', 'min-weight'] or pass an explicit list of variables
+    pgm_lite.exceptions.OptionError: unknown elimination order 'min-fil'; choose from ['min-degree', 'min-fill', 'weighted-min-fill', 'min-weight', 'reverse-cuthill-mckee', 'auto'] or pass an explicit list of variables
     """
     heuristic = _renamed("elimination_order", "heuristic", heuristic, elimination_order)
     check_model(model)

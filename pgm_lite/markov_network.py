@@ -225,7 +225,7 @@ class MarkovNetwork(GraphicalModel):
         """Return the normalised joint distribution over ``variables`` (small models only)."""
         return self._unnormalised(max_entries).normalize()
 
-    def partition_function(self, *, elimination_order: str | Sequence[str] = "min-fill",
+    def partition_function(self, *, elimination_order: str | Sequence[str] = "auto",
                            max_memory: int = 2 * 2**30) -> float:
         """Return Z, the sum over all assignments of the product of the factors.
 
@@ -260,7 +260,7 @@ class MarkovNetwork(GraphicalModel):
         return float(engine("partition_function")(self, elimination_order=elimination_order,
                                                   max_memory=max_memory))
 
-    def log_partition_function(self, *, elimination_order: Any = "min-fill", max_memory: int = 2 * 2**30) -> float:
+    def log_partition_function(self, *, elimination_order: Any = "auto", max_memory: int = 2 * 2**30) -> float:
         """Return log Z (natural log), exact for any magnitude (see :func:`pgm_lite.log_partition_function`).
 
         Examples

@@ -9,11 +9,14 @@ import math
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
+import numpy as np
+
 from .. import tuning
 from ._coded import Compiled
 from ._contract import BATCH, LETTERS
 
-__all__ = ["Fusion", "Instruction", "Simulation", "Step", "card_of", "contraction_path"]
+__all__ = ["Fusion", "Instruction", "Side", "Simulation", "Step", "big_side", "card_of", "contraction_path",
+           "run_instruction", "side_layout", "side_plan"]
 
 
 class Step(NamedTuple):
@@ -31,14 +34,45 @@ class Step(NamedTuple):
     kind: str
 
 
+class Side(NamedTuple):
+    """A big step as a batched matrix product (see :func:`side_layout`, :func:`run_instruction`).
+
+    The big table's axes go to ``(*kept, v, *passed)`` by ``perm`` and are viewed as
+    ``big_shape`` (``passed`` merged into one axis: no copy when the table starts or ends with
+    ``v`` and ``kept``); the small operands' product, scoped ``(*kept, v, *new)``, as
+    ``small_shape``. ``form`` says how the result's axes are grouped (``"KPN"``: kept, passed,
+    new; also ``"PKN"``, ``"KNP"``, ``"NKP"``); ``out_shape`` is its shape.
+    """
+
+    perm: tuple[int, ...]
+    big_shape: tuple[int, ...]
+    small_shape: tuple[int, ...]
+    out_shape: tuple[int, ...]
+    form: str
+
+
 class Instruction(NamedTuple):
-    """What runs: one einsum of ``operands`` into ``slot`` (then a max over ``max_axis``)."""
+    """What runs: one einsum of ``operands`` into ``slot`` (then a max over ``max_axis``).
+
+    With ``side`` set the operands are ``(big, small)`` and a matrix product runs instead.
+    """
 
     slot: int
     operands: tuple[int, ...]
     subscripts: Any  # str (None only past 52 variables, which the memory guard refuses first)
     max_axis: int | None
     path: list | None
+    side: Side | None = None
+
+
+def run_instruction(ins: Instruction, operands: Sequence[np.ndarray]) -> np.ndarray:
+    """Run one summing instruction on its operand tables (the one place a plan step runs)."""
+    side = ins.side
+    if side is not None:
+        return _side_product(side, operands[0], operands[1])
+    if ins.path is None:
+        return np.einsum(ins.subscripts, *operands)
+    return np.einsum(ins.subscripts, *operands, optimize=ins.path)
 
 
 def card_of(c: Compiled, v: int, n_rows: int = 1) -> int:
@@ -80,7 +114,14 @@ class Simulation:
             union = scopes[ops[0]] if len(ops) == 1 else tuple(dict.fromkeys([u for i in ops for u in scopes[i]]))
             kept = tuple([u for u in union if u != v])
             kind = self.kinds.get(v, "sum") if self.kinds else "sum"
-            size, space = self._size(kind, kept, union, card(v), len(ops), batched, card)
+            side = None if batched or kind != "sum" else big_side(scopes, ops, card)
+            space: int | None
+            if side is not None:  # one matrix product: only the result is allocated
+                kept = side_layout(scopes[side[0]], v, side[1])
+                size = math.prod(map(card, kept))
+                space = size * card(v)
+            else:
+                size, space = self._size(kind, kept, union, card(v), len(ops), batched, card)
             if size > self.largest:
                 self.largest, self.largest_scope = size, union
             new = len(scopes)
@@ -146,10 +187,30 @@ class Fusion:
     def emit(self, slot: int) -> None:
         ops, _, space = self.pending.pop(slot)
         scopes = self.scopes
+        side = big_side(scopes, ops, self.card) if space > tuning.OPTIMIZE_LIMIT and BATCH not in self.chars else None
+        if side is not None:
+            self._emit_side(slot, ops, side)
+            return
         subs = self.subscripts(ops, scopes[slot])
         path = None if space <= tuning.OPTIMIZE_LIMIT else contraction_path(self.c, subs, [scopes[o] for o in ops],
                                                                    scopes[slot])
         self.program.append(Instruction(slot, ops, subs, None, path))
+
+    def _emit_side(self, slot: int, ops: tuple[int, ...], side: tuple[int, tuple[int, ...]]) -> None:
+        """Emit a big step as the product of its small operands, then one batched matrix product.
+
+        The small operands' product gets a new slot (after every step's), scoped
+        ``(*kept, v, *new)`` in the result's order (:func:`side_layout`).
+        """
+        big, small_scope = side
+        scopes = self.scopes
+        plan, scope = side_plan(scopes[big], small_scope, scopes[slot], self.card)
+        tmp = len(scopes)
+        scopes.append(scope)
+        self.words.append("".join([self.chars[u] for u in scope]))
+        others = tuple([o for o in ops if o != big])
+        self.program.append(Instruction(tmp, others, self.subscripts(others, scope), None, None))
+        self.program.append(Instruction(slot, (big, tmp), self.subscripts((big, tmp), scopes[slot]), None, None, plan))
 
     def gather(self, ops: tuple[int, ...], allow: bool, base: int) -> tuple[tuple[int, ...], int]:
         """Inline the pending operands of a step iterating over ``base`` entries if small enough.
@@ -217,3 +278,105 @@ def contraction_path(c: Compiled, subs: str | None, scopes: list[tuple[int, ...]
         path.append((i, j))
         sets = [s for k, s in enumerate(sets) if k != i and k != j] + [result]
     return path
+
+
+def _side_product(side: Side, table: np.ndarray, small: np.ndarray) -> np.ndarray:
+    """Run a :class:`Side` step: per assignment of ``kept``, ``passed x v`` times ``v x new``.
+
+    ``passed`` is cut into blocks of ``tuning.SIDE_ROWS`` rows (one more batch axis): each BLAS
+    call stays small enough to run on one thread (a 2-core machine running other work stalls
+    for 100+ ms in multi-threaded calls of this shape) and in cache. The products are written
+    straight into the result's memory order.
+    """
+    k = len(side.big_shape) - 2
+    kept, (n_v, n_p), n_n = side.big_shape[:k], side.big_shape[k:], side.small_shape[-1]
+    rows = tuning.SIDE_ROWS
+    c = n_p // rows if n_p > rows and n_p % rows == 0 else 1
+    # (kept..., v, passed): a view when the table starts with v and kept or ends with them (v
+    # last), else one copy that keeps the table's innermost run (passed) innermost
+    big = table.transpose(side.perm).reshape(*kept, n_v, c, n_p // c)
+    small = np.ascontiguousarray(small).reshape(*kept, 1, n_v, n_n)  # a few entries; BLAS needs it dense
+    ks = tuple(range(k))
+    form = side.form
+    if form == "KPN":
+        out = np.empty((*kept, c, n_p // c, n_n))
+        dst = out
+    elif form == "PKN":
+        out = np.empty((c, n_p // c, *kept, n_n))
+        dst = out.transpose(*[a + 2 for a in ks], 0, 1, k + 2)
+    elif form == "KNP":
+        out = np.empty((*kept, n_n, c, n_p // c))
+        dst = out.transpose(*ks, k + 1, k, k + 2)
+    else:  # "NKP"
+        out = np.empty((n_n, *kept, c, n_p // c))
+        dst = out.transpose(*[a + 1 for a in ks], k + 1, 0, k + 2)
+    if form in ("KPN", "PKN"):  # (kept, C, R, v) @ (kept, 1, v, N)
+        np.matmul(big.transpose(*ks, k + 1, k + 2, k), small, out=dst)
+    else:  # (kept, 1, N, v) @ (kept, C, v, R)
+        np.matmul(small.swapaxes(-1, -2), big.transpose(*ks, k + 1, k, k + 2), out=dst)
+    return out.reshape(side.out_shape)
+
+
+def big_side(scopes: Sequence[tuple[int, ...]], ops: Sequence[int], card: Any) -> tuple[int, tuple[int, ...]] | None:
+    """``(big, small_scope)`` when a step is one big table times small ones, else None.
+
+    ``big`` is the operand with the most entries (the latest on ties); ``small_scope`` the
+    variables of the other operands, which must have at most ``tuning.SIDE_LIMIT`` entries
+    together. Such a step runs as the small operands' product, then one two-operand einsum.
+    """
+    if len(ops) < 2:
+        return None
+    big = max(ops, key=lambda o: (math.prod(map(card, scopes[o])), o))
+    small = tuple(dict.fromkeys([u for o in ops if o != big for u in scopes[o]]))
+    if math.prod(map(card, small)) > tuning.SIDE_LIMIT or math.prod(map(card, scopes[big])) <= tuning.OPTIMIZE_LIMIT:
+        return None
+    return big, small
+
+
+def side_plan(big_scope: tuple[int, ...], small_scope: tuple[int, ...], result: tuple[int, ...],
+              card: Any) -> tuple[Side, tuple[int, ...]]:
+    """Return the :class:`Side` of a big step and the scope its small operands' product must have.
+
+    ``result`` is the step's scope (a :func:`side_layout`); ``card`` maps a variable to its
+    cardinality.
+    """
+    (v,) = set(big_scope).difference(result)
+    inside, small = set(big_scope), set(small_scope)
+    kept = [u for u in result if u in inside and u in small]
+    new = [u for u in result if u not in inside]
+    passed = [u for u in big_scope if u not in small]
+    axis = {u: a for a, u in enumerate(big_scope)}
+    cards = [card(u) for u in kept]
+    plan = Side(tuple([axis[u] for u in (*kept, v, *passed)]),
+                (*cards, card(v), math.prod(map(card, passed))),
+                (*cards, card(v), math.prod(map(card, new))),
+                tuple([card(u) for u in result]),
+                _form(result, set(kept), set(new)))
+    return plan, (*kept, v, *new)
+
+
+def _form(result: tuple[int, ...], kept: set[int], new: set[int]) -> str:
+    """Which of :class:`Side`'s forms a :func:`side_layout` result has."""
+    groups = "".join(["K" if u in kept else "N" if u in new else "P" for u in result])
+    for form in ("KPN", "PKN", "KNP", "NKP"):
+        if groups == "".join([c * groups.count(c) for c in form]):
+            return form
+    raise AssertionError(f"not a side layout: {groups}")
+
+
+def side_layout(big_scope: tuple[int, ...], v: int, small_scope: tuple[int, ...]) -> tuple[int, ...]:
+    """Axis order of a big step's result: ``(*kept, *new, *passed)``.
+
+    ``kept`` are the big table's variables the small operands also touch (other than ``v``),
+    ``new`` the small operands' others, ``passed`` the big table's others, in its order. Per
+    assignment of ``kept``, :func:`run_instruction` computes a ``new x passed`` matrix product;
+    putting what the step touched first keeps the table's innermost run (variables untouched
+    longest) innermost, so in a sweep (breadth-first or row by row) the next step reads its
+    table as a matrix without a copy, or with one that streams (measured on Ising grids,
+    benchmarks/partition.py).
+    """
+    small = set(small_scope)
+    inside = set(big_scope)
+    kept = [u for u in big_scope if u in small and u != v]
+    new = [u for u in small_scope if u not in inside]
+    return (*kept, *new, *[u for u in big_scope if u not in small])
