@@ -8,7 +8,25 @@ chosen from the tables written by the named script in ``benchmarks/`` (2-core ma
 from __future__ import annotations
 
 __all__ = [
+    "AUTO_ORDER_COST",
     "BATCH_TABLE_LIMIT",
+    "COMPILED_AXIS_NS",
+    "COMPILED_BATCH_NS",
+    "COMPILED_BATCH_RUN_NS",
+    "COMPILED_BIG_ENTRY_NS",
+    "COMPILED_CACHE_ENTRIES",
+    "COMPILED_CALL_NS",
+    "COMPILED_ENTRY_NS",
+    "COMPILED_GATHER_NS",
+    "COMPILED_LOOP_ROW_NS",
+    "COMPILED_MEMORY_NS",
+    "COMPILED_PAIR_NS",
+    "COMPILED_PATH_CALL_NS",
+    "COMPILED_RUN_NS",
+    "COMPILED_TABLE_ROW_NS",
+    "COMPILED_TABLE_ROWS",
+    "COMPILED_WARN_RATIO",
+    "COMPILED_WARN_SECONDS",
     "DEFAULT_MAX_MEMORY",
     "EINSUM_COST",
     "EM_CHUNK_ENTRIES",
@@ -17,10 +35,14 @@ __all__ = [
     "FIT_GROUP_CELLS",
     "FREEZE_MAX_ENTRIES",
     "FUSE_LIMIT",
+    "ONE_EINSUM_WORK",
+    "LAZY_STRUCTURE_VARIABLES",
+    "JOINT_MARGINALS_WORK",
     "MAX_CACHED_PLANS",
     "MAX_EINSUM_OPERANDS",
     "MIN_FILL_SECONDS",
     "OPTIMIZE_LIMIT",
+    "PSI_FOLD_ENTRIES",
     "PLAN_COST_PER_EVIDENCE",
     "SAMPLE_CHUNK",
     "SAMPLE_GUIDE_CELLS",
@@ -30,6 +52,8 @@ __all__ = [
     "FIT_CHUNK",
     "SCALING_LOG10_LIMIT",
     "SAMPLE_MAX_MEMORY",
+    "SIDE_LIMIT",
+    "SIDE_ROWS",
     "SS_MAX_OUTPUTS",
     "VE_MARGIN",
     "VE_MIN_TREE",
@@ -40,6 +64,7 @@ __all__ = [
     "CLOSURE_LIST_MAX_VARIABLES",
     "IMPLIES_MAX_STEPS",
     "STRUCTURE_BATCH_ENTRIES",
+    "STRUCTURE_COUNT_CACHE_CELLS",
     "STRUCTURE_DENSE_CELLS",
     "STRUCTURE_MAX_CELLS",
     "STRUCTURE_MIN_GAIN",
@@ -60,12 +85,31 @@ FUSE_LIMIT = 128
 #: A query piece whose iteration space times its operand count is at most this runs as one einsum
 #: without ordering or simulating steps (bench: cold single posteriors, commit ade7dcf).
 WHOLE_LIMIT = 24_576
+#: ... and a piece past FUSE_LIMIT still runs as one einsum when its iteration space times its
+#: operand count is at most this: planning it step by step costs 3x more on a new question and
+#: its warm runs are no faster (bench: /tmp/plancold/pieceab.py on child's pieces, 2.1k-4.1k:
+#: first call 53-84 us one einsum vs 150-250 us planned, warm 11-25 us either way; past 8k the
+#: planned pieces run warm 1.5x faster).
+ONE_EINSUM_WORK = 4_096
+#: A Bayesian network with more variables reads each variable's parents and children when a
+#: question first needs them; a smaller one reads all its children in one pass over its CPDs
+#: (bench: vs_pyagrum.py "one posterior, cold": munin 12-14 ms -> 3.0-3.2 ms read lazily; on
+#: networks of 5-76 variables the one pass is the cheaper of the two).
+LAZY_STRUCTURE_VARIABLES = 128
 #: Entries a query plan may keep of the tables its evidence never reaches (computed on its first
 #: run, reused by every later one; 1 MiB a plan, at most MAX_CACHED_PLANS plans a model). The warm
 #: single posteriors of benchmarks/inference.py keep at most a few thousand.
 FREEZE_MAX_ENTRIES = 2**17
 #: Steps iterating over more entries contract pairwise (BLAS) along a fixed path.
 OPTIMIZE_LIMIT = 2**14
+#: A big step whose other operands span at most this many entries multiplies those first, then
+#: runs one plain two-operand einsum with its big table (benchmarks/partition.py, Ising grids:
+#: 2-3 ms a step of 2**21 entries where numpy's pairwise BLAS route took 25 ms).
+SIDE_LIMIT = 2**10
+#: Rows of one BLAS call in such a step (the rest is a batch axis): small calls run on one thread
+#: and in cache (benchmarks/partition.py: a (2**19 x 2) @ (2 x 2) product took 1-2 ms cut into
+#: blocks, 1-375 ms as one multi-threaded call on the shared 2-core machine).
+SIDE_ROWS = 2**14
 #: Plans kept per model (query variables x observed variables); the oldest are dropped beyond it.
 MAX_CACHED_PLANS = 512
 #: Most operands one einsum call gets; steps with more contract pairwise (numpy 2 refuses 64+,
@@ -80,10 +124,23 @@ SCALING_LOG10_LIMIT = 250.0
 # -- elimination orders (benchmarks/inference.py, "orderings" rows) -----------------------------
 #: Seconds min-fill may run before it orders the remaining variables by min-degree.
 MIN_FILL_SECONDS = 5.0
+#: The "auto" order (the default of exact queries and partition functions) also tries reverse
+#: Cuthill-McKee when min-fill's order iterates over more entries than this (~4 ms of einsum work;
+#: trying it costs a few ms of Python on 1000-variable networks). benchmarks/partition.py: on an
+#: L x L Ising grid min-fill reaches width ~1.4 L (L=20: 2**29 entries, refused) where it finds L.
+AUTO_ORDER_COST = 2**22
 
 # -- all marginals (benchmarks/inference.py, "all marginals" rows) ------------------------------
 #: Cliques with at most this many wanted outputs skip building their belief table.
 SS_MAX_OUTPUTS = 2
+#: A clique table with more than two inputs and more than this many entries times inputs is
+#: built by pairwise products rather than one einsum (benchmarks/vs_pyagrum.py, all marginals
+#: cold: andes' 17-input cliques 3x, barley's potentials 589 -> 176 ms; small cliques: one call).
+PSI_FOLD_ENTRIES = 2**14
+#: All marginals of a model whose unobserved variables' joint table, times its number of
+#: factors, is at most this come from one einsum per variable, not from a junction tree
+#: (benchmarks/vs_pyagrum.py, all marginals cold: asia, cancer, earthquake, survey).
+JOINT_MARGINALS_WORK = 2**12
 #: Trees with fewer table entries (after slicing evidence) always calibrate.
 VE_MIN_TREE = 2**16
 #: Per-variable elimination must look this many times cheaper than calibrating the tree.
@@ -99,9 +156,43 @@ EINSUM_COST = 500
 #: (~0.5 us each; a 4001-node chain with 2000 observations: tests/test_numerics.py).
 PLAN_COST_PER_EVIDENCE = 300
 
-# -- compiled (batched) queries (benchmarks/inference.py, batched rows) -------------------------
-#: A compiled query whose evidence x query joint has at most this many entries precomputes the table.
+# -- compiled (batched) queries (benchmarks/inference.py batched rows; benchmarks/compiled.py) ---
+#: A compiled query whose evidence x query joint has at most this many entries may precompute the table.
 BATCH_TABLE_LIMIT = 2**22
+#: The cost model of ``compile_query(strategy="auto")`` (``inference/_compiled_cost.py``), in
+#: nanoseconds, fitted (robust least squares on log time) to the per-row loop and per-call batch
+#: timings of 11 networks x 5 evidence sizes (alarm .. munin, water, pathfinder, mildew: the
+#: scratch fit behind benchmarks/compiled.py, 2-core machine shared with other jobs, so +-2x):
+#: one einsum call inside a plan run, plus per axis of its operands and result, and one with a
+#: contraction path,
+COMPILED_CALL_NS = 14_000.0
+COMPILED_AXIS_NS = 1_500.0
+COMPILED_PATH_CALL_NS = 40_000.0
+#: per entry of iteration space per operand of a plain step (one over COMPILED_CACHE_ENTRIES
+#: entries: BIG, e.g. alarm's 11-operand 2M-entry table step, 12 ns) and of a batched step (rows on an axis),
+COMPILED_ENTRY_NS = 2.5
+COMPILED_BIG_ENTRY_NS = 10.0
+COMPILED_CACHE_ENTRIES = 2**16
+COMPILED_BATCH_NS = 3.0
+#: per entry of a pairwise (BLAS) step's space and per entry it reads or writes (memory bound:
+#: water's 5-7M-entry steps, 10-60 ns per entry moved),
+COMPILED_PAIR_NS = 1.0
+COMPILED_MEMORY_NS = 10.0
+#: per entry of input a batch copies out for each of its rows,
+COMPILED_GATHER_NS = 30.0
+#: Python overhead of one run of one plan piece (single row; batch: per chunk), of one row of the
+#: loop strategy, and of one row (plus 1 ns per query state) of the table strategy.
+COMPILED_RUN_NS = 2_000.0
+COMPILED_BATCH_RUN_NS = 60_000.0
+COMPILED_LOOP_ROW_NS = 3_000.0
+COMPILED_TABLE_ROW_NS = 30.0
+#: "auto" builds the table at compile time when that costs less than looping over this many rows
+#: (otherwise each call decides, once its rows are known).
+COMPILED_TABLE_ROWS = 1000
+#: An explicit strategy estimated at more than COMPILED_WARN_SECONDS and more than this many times
+#: the best strategy's estimate warns (PerformanceWarning).
+COMPILED_WARN_RATIO = 3.0
+COMPILED_WARN_SECONDS = 0.1
 
 # -- sampling (benchmarks/sampling.py) -----------------------------------------------------------
 #: Entries of one CPD's guide table (rows x 256 buckets, one byte each); CPDs with more rows use
@@ -148,8 +239,13 @@ IMPLIES_MAX_STEPS = 20_000
 
 # -- structure learning (benchmarks/structure.py; set by reasoning, not yet swept) ---------------
 #: Cell indices (rows x candidate families) built at once when a child's candidates are counted
-#: together: 2**21 entries (8-16 MiB); alarm at 50k rows still takes one bincount per child.
-STRUCTURE_BATCH_ENTRIES = 2**21
+#: together: 2**19 entries (4 MiB, in cache); benchmarks/structure.py at 50k rows: 2**18-2**19 ran
+#: 5-15% faster than 2**21 (alarm, child), no different at 5k rows.
+STRUCTURE_BATCH_ENTRIES = 2**19
+#: Slot counts (family cells x every variable's values) the search keeps, so that a family one
+#: parent short (a deletion or reversal) is a marginal instead of a pass over the data: 2**22
+#: int64 cells (32 MiB) hold every kept family of hailfinder at 50k rows.
+STRUCTURE_COUNT_CACHE_CELLS = 2**22
 #: Families with up to this many cells are counted densely (bincount); bigger ones with np.unique.
 STRUCTURE_DENSE_CELLS = 2**20
 #: Families with more cells than this are never proposed (their index would overflow int64).

@@ -326,6 +326,7 @@ def test_marginals_strategy_matches_brute_force(seed, margin, monkeypatch):
 
     monkeypatch.setattr(junction_tree, "VE_MIN_TREE", 0)
     monkeypatch.setattr(junction_tree, "VE_MARGIN", margin)
+    monkeypatch.setattr(junction_tree, "JOINT_MARGINALS_WORK", 0)  # the tree strategy, not the tiny-model path
     bn = random_network(8, max_parents=3, max_cardinality=3, rng=seed, zero_fraction=0.3)
     joint = brute_force_joint(bn)
     rng = np.random.default_rng(seed + 200)
@@ -352,6 +353,7 @@ def test_marginals_strategy_falls_back_to_the_tree_when_a_plan_is_too_big(asia, 
 
     monkeypatch.setattr(junction_tree, "VE_MIN_TREE", 0)
     monkeypatch.setattr(junction_tree, "VE_MARGIN", 1e-9)
+    monkeypatch.setattr(junction_tree, "JOINT_MARGINALS_WORK", 0)  # the tree strategy, not the tiny-model path
     reference = pl.marginals(asia.copy(), {"xray": "yes"})
     pl.marginals(asia, {"smoke": "no"})  # builds (and caches) the tree with room to spare
     got = pl.marginals(asia, {"xray": "yes"}, max_memory=8)  # no plan fits: calibrate
@@ -463,10 +465,11 @@ def test_mid_sized_pieces_run_as_one_einsum_and_still_explain_their_steps(monkey
         explained.append([(s.variable, s.scope) for s in pl.explain_query(fresh, ["X8"], evidence).steps])
     np.testing.assert_allclose(results[0], results[1], rtol=0, atol=TOL)
     assert [v for v, _ in explained[0]] == [v for v, _ in explained[1]]
-    # a piece past FUSE_LIMIT is planned step by step at once (not on a later run), so every call
+    # a piece past FUSE_LIMIT and ONE_EINSUM_WORK is planned step by step at once (not on a later run), so every call
     # runs the same program and a reused plan answers bit for bit as its first run did
     reused = bn.copy()
     monkeypatch.setattr(tuning, "FUSE_LIMIT", 1)
+    monkeypatch.setattr(tuning, "ONE_EINSUM_WORK", 0)
     first = pl.query(reused, ["X8"], evidence)
     pieces = [sp for plan in compiled(reused).plans.values() for sp in plan.subplans if len(sp.input_scopes) > 1]
     assert pieces and all(sp.steps is not None for sp in pieces)

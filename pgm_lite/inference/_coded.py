@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import tuning
 from .._model import check_model
 from ..tuning import DEFAULT_MAX_MEMORY
 
@@ -52,10 +53,12 @@ class _Codes:
 class Compiled:
     """Tables and scopes of a model as ids, plus every per-version cache of the engines.
 
-    Per-factor data (a Bayesian network's renormalised tables, whether a table holds a zero, its
-    range) is computed when a factor is first used (:meth:`table`, :meth:`zero_in`,
-    :meth:`magnitude_of`), so a question about a small part of a big model pays for that part
-    only; the list attributes (``tables``, ``has_zero``, ``magnitudes``) fill in every factor.
+    Per-factor data (a Bayesian network's parents and scopes as ids, renormalised tables,
+    whether a table holds a zero, its range) is computed when a factor is first used
+    (:meth:`parents_of`, :meth:`scope`, :meth:`table`, :meth:`zero_in`, :meth:`magnitude_of`),
+    so a question about a small part of a big model pays for that part only; the list
+    attributes (``parents``, ``scopes``, ``tables``, ``has_zero``, ``magnitudes``) fill in
+    every factor.
 
     Attributes
     ----------
@@ -70,7 +73,9 @@ class Compiled:
         Whether a table holds a zero; ``(log10 max, log10 min nonzero)`` of each table.
     plans
         Query plans keyed by the caller (``variable_elimination.get_plan``, ``map``).
-    children, topological_rank, collapsed_by_var, positive, ancestor_masks
+    successors
+        The model's graph adjacency (a read-only view, Bayesian networks): children by name.
+    children, ancestry, topological_rank, collapsed_by_var, positive
         Bayesian-network structure caches of ``_prune`` (filled on first use).
     log_partition, junction_trees
         log Z per order key; junction trees per order key (``marginals``).
@@ -78,41 +83,50 @@ class Compiled:
 
     def __init__(self, model: Any) -> None:
         self.version: int = model.version
-        self.names: list[str] = list(model.variables)
-        self.index: dict[str, int] = {v: i for i, v in enumerate(self.names)}
-        state_names = model.state_names
-        self.states: list[tuple[str, ...]] = [state_names[v] for v in self.names]
-        self.cards: list[int] = [len(s) for s in self.states]
+        state_names = model.state_names  # declaration order, like model.variables
+        self.names: list[str] = list(state_names)
+        self.index: dict[str, int] = dict(zip(self.names, range(len(self.names))))
+        self.states: list[tuple[str, ...]] = list(state_names.values())
+        self.cards: list[int] = list(map(len, self.states))
         self.codes: _Codes = _Codes(self.states)
         self.is_bn: bool = model.is_directed
-        self.parents: list[tuple[int, ...]] | None
         if self.is_bn:
-            cpds = model.cpds()  # declaration order; compiled() checked that every CPD exists
-            assert len(cpds) == len(self.names)
-            self._raw: list[np.ndarray] = [cpd.table for cpd in cpds]
-            self._tables: list[np.ndarray | None] = [None] * len(cpds)
-            self.parents = [tuple([self.index[p] for p in cpd.parents]) for cpd in cpds]
-            self.scopes: list[tuple[int, ...]] = [(*self.parents[i], i) for i in range(len(cpds))]
+            # per variable on first use (parents, scope, table): a question reads its part only
+            self._cpds: list[Any] = model.cpds()  # declaration order; compiled() checked that every CPD exists
+            assert len(self._cpds) == len(self.names)
+            n = len(self._cpds)
+            self._tables: list[np.ndarray | None] = [None] * n
+            #: per variable, its parents' ids / its CPD's scope (None: not read yet, see parents_of, scope)
+            self.parent_ids: list[tuple[int, ...] | None] = [None] * n
+            self.scope_ids: list[tuple[int, ...] | None] = [None] * n
+            #: the model's graph (a read-only view) for children, read for this version only; None
+            #: for a small network, whose children are all read from the CPDs at once (cheaper)
+            self.successors: Any = model.structure.succ if n > tuning.LAZY_STRUCTURE_VARIABLES else None
         else:
-            tables, self.scopes = [], []
+            tables, scopes = [], []
             for f in model.factors():
                 tables.append(np.ascontiguousarray(f.values, dtype=float).reshape(f.values.shape))
-                self.scopes.append(tuple(self.index[v] for v in f.variables))
-            covered = {v for s in self.scopes for v in s}
+                scopes.append(tuple(self.index[v] for v in f.variables))
+            covered = {v for s in scopes for v in s}
             for v in range(len(self.names)):
                 if v not in covered:  # in no factor: a factor of ones
                     tables.append(np.ones(self.cards[v]))
-                    self.scopes.append((v,))
-            self._raw, self._tables = tables, list(tables)
-            self.parents = None
+                    scopes.append((v,))
+            self._tables, self.scope_ids = list(tables), scopes  # type: ignore[assignment]
+            self.parent_ids = []
         self._complete = not self.is_bn
-        self.n_factors = len(self.scopes)
+        self._structured = not self.is_bn
+        self.n_factors = len(self.scope_ids)
         self._has_zero: list[bool | None] = [None] * self.n_factors
         self._magnitudes: dict[int, tuple[float, float]] = {}
         self.plans: dict[tuple, Any] = {}
         #: ``pl.query`` calls by their arguments' shape (``variable_elimination._Call``)
         self.calls: dict[tuple, Any] = {}
-        self.children: list[list[int]] | None = None
+        #: per variable, its children's ids (None: not read yet), see ``_prune.children_of``
+        self.children: list[list[int] | None] = [None] * len(self.names) if self.is_bn else []
+        self.children_complete = not self.is_bn
+        #: per variable, the bitmask of it and its ancestors (None: not read yet), see ``_prune``
+        self.ancestry: list[int | None] = [None] * len(self.names) if self.is_bn else []
         self.topological_rank: list[int] | None = None
         #: per variable, its CPD with single-child parents summed in (None: nothing to sum), see ``_prune``
         self.collapsed_by_var: dict[int, tuple[np.ndarray, tuple[int, ...], int] | None] = {}
@@ -120,18 +134,56 @@ class Compiled:
         self.positive: dict[int, list[bool]] = {}
         self.log_partition: dict[Any, float] = {}
         self.junction_trees: dict[Any, Any] = {}
-        self.evidence_masks: dict[tuple[int, ...], int] = {}
         #: caches of the message-passing engines (``_factor_graph_arrays``), keyed by their name
         self.extra: dict[tuple, Any] = {}
+
+    def parents_of(self, v: int) -> tuple[int, ...]:
+        """Ids of the parents of variable ``v`` (Bayesian networks; read on first use)."""
+        got = self.parent_ids[v]
+        if got is None:
+            index = self.index
+            got = self.parent_ids[v] = tuple([index[p] for p in self._cpds[v].parents])
+        return got
+
+    def scope(self, f: int) -> tuple[int, ...]:
+        """Scope of factor ``f`` as ids (a CPD's: its parents, then the child)."""
+        got = self.scope_ids[f]
+        if got is None:
+            got = self.scope_ids[f] = (*self.parents_of(f), f)
+        return got
+
+    def fill_structure(self) -> None:
+        """Read every factor's parents and scope now (once; a model asked again will be read widely)."""
+        if not self._structured:
+            for f in range(self.n_factors):
+                self.scope(f)
+            self._structured = True
+
+    @property
+    def parents(self) -> list[tuple[int, ...]] | None:
+        """Per variable, its parents' ids (Bayesian networks), else None."""
+        if not self.is_bn:
+            return None
+        self.fill_structure()
+        return self.parent_ids  # type: ignore[return-value]
+
+    @property
+    def scopes(self) -> list[tuple[int, ...]]:
+        """Every factor's scope as ids (see :meth:`scope`)."""
+        self.fill_structure()
+        return self.scope_ids  # type: ignore[return-value]
 
     def table(self, f: int) -> np.ndarray:
         """Return the table of factor ``f`` (a CPD's rows renormalised, computed on first use)."""
         got = self._tables[f]
         if got is None:
-            raw = self._raw[f]
+            raw = self._cpds[f].table
             # rows are renormalised: files carry rounding (up to ~1e-6), and pruning barren parts
             # is only exact when every row sums to one
-            got = self._tables[f] = np.ascontiguousarray(raw / raw.sum(-1, keepdims=True))
+            got = raw / raw.sum(-1, keepdims=True)
+            if not got.flags.c_contiguous:
+                got = np.ascontiguousarray(got)
+            self._tables[f] = got
         return got
 
     @property
@@ -147,7 +199,7 @@ class Compiled:
         """Whether factor ``f``'s table holds a zero."""
         got = self._has_zero[f]
         if got is None:
-            got = self._has_zero[f] = bool((self.table(f) == 0).any())
+            got = self._has_zero[f] = not self.table(f).all()  # one pass, no temporary
         return got
 
     @property
@@ -163,7 +215,7 @@ class Compiled:
     def table_of(self, f: int) -> tuple[np.ndarray, tuple[int, ...]]:
         """Table and scope of factor id ``f`` (ids past the factors: CPDs with parents summed in)."""
         if f < self.n_factors:
-            return self.table(f), self.scopes[f]
+            return self.table(f), self.scope(f)
         entry = self.collapsed_by_var[f - self.n_factors]
         assert entry is not None
         return entry[0], entry[1]
@@ -185,7 +237,10 @@ def compiled(model: Any) -> Compiled:
     if entry is not None and entry.version == model.version:
         return entry
     check_model(model)
-    if model.is_directed or not model.factors():
+    if model.is_directed:
+        if not model.is_fully_specified():  # O(1); check() names the variables without a CPD
+            model.check()
+    elif not model.factors():
         model.check()  # a Markov network with factors may leave variables out (uniform ones)
     entry = Compiled(model)
     _CACHE[model] = entry

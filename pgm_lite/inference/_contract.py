@@ -27,15 +27,20 @@ Exponent = int | np.ndarray
 def subscripts(scopes: Sequence[Sequence[int]], out: Sequence[int]) -> str | None:
     """Einsum subscripts with letters local to this call (None past 52 distinct variables)."""
     letters: dict[int, str] = {}
-    try:
-        for s in (*scopes, out):
-            for v in s:
-                if v not in letters:
-                    letters[v] = LETTERS[len(letters)]
-    except IndexError:
-        return None  # more than 52 variables in one step: the memory guard refuses it first
-    return ",".join(["".join([letters[v] for v in s]) for s in scopes]) + "->" + "".join(
-        [letters[v] for v in out])
+    get = letters.get
+    words = []
+    for s in (*scopes, out):
+        word = []
+        for v in s:
+            c = get(v)
+            if c is None:
+                if len(letters) == len(LETTERS):
+                    return None  # more than 52 variables in one step: the memory guard refuses it first
+                c = letters[v] = LETTERS[len(letters)]
+            word.append(c)
+        words.append("".join(word))
+    tail = words.pop()
+    return ",".join(words) + "->" + tail
 
 
 def normalise(table: np.ndarray, scope: Sequence[int]) -> tuple[np.ndarray, Exponent]:

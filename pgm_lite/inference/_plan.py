@@ -29,7 +29,7 @@ from ..exceptions import MemoryLimitError
 from ._coded import Compiled
 from ._contract import BATCH, Exponent, fold_recipe, normalise, run_fold, subscripts
 from ._query_args import check_max_memory, check_order_covers
-from ._steps import Fusion, Instruction, Simulation, Step, card_of
+from ._steps import Fusion, Instruction, Simulation, Step, card_of, run_instruction
 
 __all__ = ["BATCH", "Instruction", "Step", "SubPlan", "check_memory", "slice_evidence"]
 
@@ -117,9 +117,11 @@ class SubPlan:
         out_size = math.prod([cards[v] for v in self.out])
         space = out_size * math.prod([cards[v] for v in hidden])
         n_ops = len(self.input_scopes)
-        # past FUSE_LIMIT the piece is planned step by step at once (not on a later run): every
-        # call runs the same program, so an answer never depends on what ran before (issue 12)
-        if space > tuning.FUSE_LIMIT or space * n_ops > tuning.WHOLE_LIMIT or n_ops > tuning.MAX_EINSUM_OPERANDS:
+        # a bigger piece is planned step by step at once (not on a later run): every call runs
+        # the same program, so an answer never depends on what ran before (issue 12)
+        work = space * n_ops
+        if (space > tuning.FUSE_LIMIT and work > tuning.ONE_EINSUM_WORK) or work > tuning.WHOLE_LIMIT \
+                or n_ops > tuning.MAX_EINSUM_OPERANDS:
             return False
         subs = subscripts(self.input_scopes, self.out)
         if subs is None:
@@ -289,8 +291,7 @@ class SubPlan:
             operands = [arrays[i] for i in ops]
             for i in ops:
                 arrays[i] = None
-            arrays[ins.slot] = np.einsum(ins.subscripts, *operands) if ins.path is None else np.einsum(
-                ins.subscripts, *operands, optimize=ins.path)
+            arrays[ins.slot] = run_instruction(ins, operands)
         ops, subs = self.final
         if not ops:
             return np.ones(())
@@ -299,11 +300,12 @@ class SubPlan:
     def _contract(self, arrays: list, traces: list | None = None) -> np.ndarray:
         if self.program:
             arrays.extend([None] * (len(self.slot_scopes) - len(arrays)))
-        for slot, ops, subs, axis, path in self.program:
+        for ins in self.program:
+            slot, ops, axis = ins.slot, ins.operands, ins.max_axis
             operands = [arrays[i] for i in ops]
             for i in ops:
                 arrays[i] = None
-            table = np.einsum(subs, *operands) if path is None else np.einsum(subs, *operands, optimize=path)
+            table = run_instruction(ins, operands)
             if axis is not None:
                 assert traces is not None
                 traces.append(table.argmax(axis))
@@ -359,9 +361,7 @@ class _Frozen(NamedTuple):
 
 def _step(ins: Instruction, operands: list) -> np.ndarray:
     """Run one summing instruction (the same call as :meth:`SubPlan._run`)."""
-    if ins.path is None:
-        return np.einsum(ins.subscripts, *operands)
-    return np.einsum(ins.subscripts, *operands, optimize=ins.path)
+    return run_instruction(ins, operands)
 
 
 def _order(c: Compiled, scopes: Sequence[Sequence[int]], phases: list[set[int]], order_key: Any) -> list[int]:

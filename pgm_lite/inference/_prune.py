@@ -9,7 +9,7 @@ import numpy as np
 
 from ._coded import Compiled
 
-__all__ = ["ancestor_mask", "ancestors", "children_of", "collapsed", "collapsed_entry", "positive_states",
+__all__ = ["ancestor_mask", "ancestors", "children_of", "collapsed", "collapsed_entry", "fill_children", "positive_states",
            "prune", "topological_rank"]
 
 Ids = Sequence[int]
@@ -22,35 +22,67 @@ Collapsed = tuple[np.ndarray, tuple[int, ...], int]
 # touches: a single posterior on a big network reads the ancestors of its variables only.
 
 
-def children_of(c: Compiled) -> list[list[int]]:
-    """``children[v]``: the ids of the children of ``v`` (Bayesian networks; cached)."""
-    got = c.children
+def children_of(c: Compiled, v: int) -> list[int]:
+    """Return the ids of the children of ``v``, ascending (Bayesian networks; read on first use)."""
+    got = c.children[v]
+    if got is None and c.successors is None:
+        fill_children(c)
+        got = c.children[v]
     if got is None:
-        assert c.parents is not None
-        got = [[] for _ in range(len(c.names))]
-        for v, parents in enumerate(c.parents):
-            for p in parents:
-                got[p].append(v)
-        c.children = got
+        index = c.index
+        got = c.children[v] = sorted([index[u] for u in c.successors[c.names[v]]])
     return got
 
 
-def ancestor_mask(c: Compiled, ids: Iterable[int]) -> int:
-    """Bitmask of ``ids`` and all their ancestors (Bayesian networks): a walk up from them only."""
+def fill_children(c: Compiled) -> None:
+    """Read every variable's parents and children at once (Bayesian networks; a no-op after that).
+
+    A model's first question reads the structure of its own part only; from its second
+    question on (``_bn_pieces``) one pass over all CPDs costs less than reading each variable
+    on demand. The lists are the same either way.
+    """
+    if c.children_complete:
+        return
     parents = c.parents
     assert parents is not None
+    kids: list[list[int]] = [[] for _ in parents]
+    for v, ps in enumerate(parents):
+        for p in ps:
+            kids[p].append(v)  # ascending, as children_of gives them
+    c.children[:] = kids
+    c.children_complete = True
+
+
+def ancestor_mask(c: Compiled, ids: Iterable[int]) -> int:
+    """Bitmask of ``ids`` and all their ancestors (Bayesian networks).
+
+    Each variable's own mask is built on first use from its parents' (a walk up from it only)
+    and kept, so a later question pays one OR per variable.
+    """
+    masks = c.ancestry
     mask = 0
-    stack = []
     for v in ids:
-        if not mask >> v & 1:
-            mask |= 1 << v
-            stack.append(v)
-    while stack:
-        for p in parents[stack.pop()]:
-            if not mask >> p & 1:
-                mask |= 1 << p
-                stack.append(p)
+        got = masks[v]
+        mask |= _own_mask(c, v) if got is None else got
     return mask
+
+
+def _own_mask(c: Compiled, v: int) -> int:
+    masks, parent_ids = c.ancestry, c.parent_ids
+    stack = [v]  # parents first, without recursion (chains may be thousands long)
+    while stack:
+        u = stack[-1]
+        parents = parent_ids[u] or c.parents_of(u)
+        todo = [p for p in parents if masks[p] is None]
+        if todo:
+            stack.extend(todo)
+            continue
+        stack.pop()
+        mask = 1 << u
+        for p in parents:
+            mask |= masks[p]  # type: ignore[operator]
+        masks[u] = mask
+    return masks[v]  # type: ignore[return-value]
 
 
 def ancestors(c: Compiled, ids: Iterable[int]) -> set[int]:
@@ -64,17 +96,18 @@ def positive_states(c: Compiled, v: int) -> list[bool]:
     got = c.positive.get(v)
     if got is None:
         t = c.table(v)
-        got = ([bool(x) for x in np.all((t > 0).reshape(-1, t.shape[-1]), axis=0).ravel()]
+        got = ([bool(x) for x in np.asarray((t > 0).reshape(-1, t.shape[-1]).all(axis=0))]
                if c.zero_in(v) else [True] * t.shape[-1])
         c.positive[v] = got
     return got
 
 
 def topological_rank(c: Compiled) -> list[int]:
-    """``rank[v]``: position of variable ``v`` in a topological order (Bayesian networks)."""
+    """``rank[v]``: position of variable ``v`` in a topological order (Bayesian networks; whole model)."""
     rank = c.topological_rank
     if rank is None:
         assert c.parents is not None
+        parents = c.parents
         n = len(c.names)
         order, seen = [], [False] * n
         for v in range(n):  # depth first, parents before children
@@ -88,7 +121,7 @@ def topological_rank(c: Compiled) -> list[int]:
                     continue
                 seen[u] = True
                 stack.append((u, True))
-                stack.extend((p, False) for p in c.parents[u] if not seen[p])
+                stack.extend((p, False) for p in parents[u] if not seen[p])
         rank = [0] * n
         for i, v in enumerate(order):
             rank[v] = i
@@ -109,40 +142,43 @@ def collapsed_entry(c: Compiled, v: int) -> Collapsed | None:
     ``v`` is not observed. Only ``v``'s private ancestry is read.
     """
     memo = c.collapsed_by_var
-    if v in memo:
-        return memo[v]
-    children, parents = children_of(c), c.parents
-    assert parents is not None
+    got = memo.get(v, _UNSEEN)
+    if got is not _UNSEEN:
+        return got  # type: ignore[return-value]
+    parent_ids, children = c.parent_ids, c.children
     stack = [v]  # parents summed in first, without recursion (chains may be thousands long)
     while stack:
         u = stack[-1]
-        todo = [b for b in parents[u] if b not in memo and len(children[b]) == 1]
+        todo = [b for b in parent_ids[u] or c.parents_of(u)
+                if b not in memo and len(children[b] or children_of(c, b)) == 1]
         if todo:
             stack.extend(todo)
             continue
         stack.pop()
         if u not in memo:
-            memo[u] = _fold(c, u, children, memo)
+            memo[u] = _fold(c, u, memo)
     return memo[v]
 
 
-def _fold(c: Compiled, v: int, children: list[list[int]], memo: dict[int, Collapsed | None]) -> Collapsed | None:
-    assert c.parents is not None
+_UNSEEN = object()
+
+
+def _fold(c: Compiled, v: int, memo: dict[int, Collapsed | None]) -> Collapsed | None:
+    private = [b for b in c.parents_of(v) if len(children_of(c, b)) == 1]
+    if not private:
+        return None
     cards = c.cards
-    table, scope, mask = c.table(v), c.scopes[v], 0
-    for b in c.parents[v]:
-        if len(children[b]) != 1:
-            continue
-        tb, sb, mb = memo[b] or (c.table(b), c.scopes[b], 0)
+    table, scope, mask = c.table(v), c.scope(v), 0
+    for b in private:
+        tb, sb, mb = memo[b] or (c.table(b), c.scope(b), 0)
         head = [u for u in scope[:-1] if u != b]
         head += [u for u in sb[:-1] if u not in head and u != v]
         new_scope = (*head, v)
         if len(new_scope) > len(scope) or math.prod([cards[u] for u in new_scope]) > table.size:
             continue  # only when it makes the table no bigger
-        letters = dict(zip(dict.fromkeys((*scope, *sb)), _LETTERS))
-        word = "".join
-        table = np.einsum(f"{word(letters[u] for u in scope)},{word(letters[u] for u in sb)}"
-                          f"->{word(letters[u] for u in new_scope)}", table, tb)
+        label = {u: i for i, u in enumerate(dict.fromkeys((*scope, *sb)))}  # einsum's sublist form
+        table = np.einsum(table, [label[u] for u in scope], tb, [label[u] for u in sb],
+                          [label[u] for u in new_scope])
         scope, mask = new_scope, mask | mb | 1 << b
     return (np.ascontiguousarray(table), scope, mask) if mask else None
 
@@ -154,61 +190,64 @@ def collapsed(c: Compiled) -> dict[int, Collapsed]:
     return {n + v: entry for v, entry in entries if entry is not None}
 
 
-_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-
-
 class _Walk:
     """Walk from variables through unobserved ones inside the relevant (ancestral) set."""
 
     def __init__(self, c: Compiled, query_ids: Ids, evidence_ids: tuple[int, ...], collapse: bool) -> None:
-        self.c, self.children = c, children_of(c)
+        self.c = c
         self.observed = set(evidence_ids)
-        relevant = c.evidence_masks.get(evidence_ids)
-        if relevant is None:  # shared by every query with this evidence (e.g. all marginals)
-            if len(c.evidence_masks) >= 64:
-                c.evidence_masks.clear()
-            relevant = c.evidence_masks[evidence_ids] = ancestor_mask(c, evidence_ids)
         qe = 0
         for v in (*query_ids, *evidence_ids):
             qe |= 1 << v
-        self.relevant = relevant | ancestor_mask(c, query_ids)
-        self.qe, self.scopes, self.collapse = qe, c.scopes, collapse
+        self.relevant = ancestor_mask(c, (*query_ids, *evidence_ids))
+        self.qe, self.collapse = qe, collapse
 
-    def _through_absorbed(self, f: int) -> int:
+    def _through_absorbed(self, f: int, x: int) -> int:
         # a child summed into its own child's table: the variable is in that table instead
-        children, c = self.children, self.c
-        while len(children[f]) == 1:
-            x = children[f][0]
+        # (``x``: the only child of ``f``)
+        c = self.c
+        while True:
             entry = collapsed_entry(c, x)
             if entry is None or not entry[2] >> f & 1 or entry[2] & self.qe or x in self.observed:
-                break
+                return f
             f = x
-        return f
-
-    def _factor(self, f: int) -> tuple[int, tuple[int, ...]]:
-        entry = collapsed_entry(self.c, f) if self.collapse else None
-        if entry is not None and not entry[2] & self.qe and f not in self.observed:
-            return self.c.n_factors + f, entry[1]
-        return f, self.scopes[f]
+            kids = children_of(c, f)
+            if len(kids) != 1:
+                return f
+            x = kids[0]
 
     def component(self, start_vars: Ids, seen_f: set[int]) -> list[int]:
         """Factor ids reached from ``start_vars`` (not in ``seen_f``, which is updated)."""
         found = []
         seen_v = set(start_vars)
         stack = list(start_vars)
-        relevant, observed = self.relevant, self.observed
+        relevant, observed, c, qe = self.relevant, self.observed, self.c, self.qe
+        collapse, children, memo, n = self.collapse, c.children, c.collapsed_by_var, c.n_factors
+        scope_ids = c.scope_ids
         while stack:
             v = stack.pop()
-            for f in (v, *self.children[v]):
+            kids = children[v]
+            for f in (v, *(children_of(c, v) if kids is None else kids)):
                 if not relevant >> f & 1:
                     continue  # barren, and so are its descendants (a relevant one would make f relevant)
-                if self.collapse:
-                    f = self._through_absorbed(f)
+                if collapse:
+                    below = children[f]
+                    if below is None:
+                        below = children_of(c, f)
+                    if len(below) == 1:
+                        f = self._through_absorbed(f, below[0])
                 if f in seen_f or not relevant >> f & 1:
                     continue
                 seen_f.add(f)
-                fid, scope = self._factor(f)
-                found.append(fid)
+                entry = memo.get(f, _UNSEEN) if collapse else None
+                if entry is _UNSEEN:
+                    entry = collapsed_entry(c, f)
+                if entry is not None and not entry[2] & qe and f not in observed:  # type: ignore[index]
+                    found.append(n + f)
+                    scope = entry[1]  # type: ignore[index]
+                else:
+                    found.append(f)
+                    scope = scope_ids[f] or c.scope(f)
                 for u in scope:
                     if u not in seen_v and u not in observed:
                         seen_v.add(u)
@@ -224,8 +263,10 @@ def _bn_pieces(c: Compiled, query_ids: Ids, evidence_ids: tuple[int, ...], colla
     CPDs come with their single-child parents summed in when none of those is queried or
     observed (see ``collapsed``; their ids are ``n + variable``).
     """
+    if c.plans:  # asked before: read the whole structure once rather than piece by piece
+        fill_children(c)
     walk = _Walk(c, query_ids, evidence_ids, collapse)
-    observed, scopes = walk.observed, c.scopes
+    observed = walk.observed
     taken: set[int] = set()
     main = sorted(walk.component(query_ids, taken))
     sides = []
@@ -234,7 +275,7 @@ def _bn_pieces(c: Compiled, query_ids: Ids, evidence_ids: tuple[int, ...], colla
         # CPDs sum to one, its observed ones are positive): only such CPDs can make e impossible
         if e in taken or not c.zero_in(e):
             continue
-        hidden = [u for u in scopes[e] if u not in observed]
+        hidden = [u for u in c.scope(e) if u not in observed]
         if not hidden:
             taken.add(e)
             sides.append([e])
@@ -255,8 +296,9 @@ def _components(c: Compiled, fids: Iterable[int], observed: set[int],
         return v
 
     hidden_of = {}
+    scope = c.scope
     for f in fids:
-        hidden = [v for v in c.scopes[f] if v not in observed]
+        hidden = [v for v in scope(f) if v not in observed]
         hidden_of[f] = hidden
         for v in hidden:
             root.setdefault(v, v)

@@ -18,7 +18,7 @@ from ..exceptions import NumericRangeError
 from ..factor import DiscreteFactor
 from ._coded import DEFAULT_MAX_MEMORY, Compiled, compiled
 from ._plan import SubPlan, check_memory
-from ._prune import positive_states, prune, topological_rank
+from ._prune import positive_states, prune
 from ._query_args import (
     elimination_key,
     evidence_codes,
@@ -71,13 +71,7 @@ class _Check:
         proves the piece's total positive; False proves nothing (the exact check runs then).
         """
         if self.forward is None:
-            rank = topological_rank(c)
-            items = []
-            for f in self.factors:
-                table, scope = c.table_of(f)
-                items.append((rank[scope[-1]], table, scope[:-1], scope[-1]))
-            items.sort(key=lambda item: item[0])
-            self.forward = [item[1:] for item in items]
+            self.forward = _parents_first(c, self.factors)
         state = dict(zip(plan.evidence_ids, codes))
         for table, parents, v in self.forward:
             row = table[tuple([state[u] for u in parents])] if parents else table
@@ -89,12 +83,33 @@ class _Check:
         return True
 
 
+def _parents_first(c: Compiled, factors: Sequence[int]) -> list[tuple]:
+    """``(table, parents, child)`` of each CPD of a piece, parents' CPDs first (the piece's own order)."""
+    items = {}
+    for f in factors:
+        table, scope = c.table_of(f)
+        items[scope[-1]] = (table, scope[:-1], scope[-1])
+    order: list[tuple] = []
+    placed: set[int] = set()
+    for v in items:  # depth first, a CPD after those of its parents in the piece
+        stack = [(v, False)]
+        while stack:
+            u, ready = stack.pop()
+            if ready:
+                order.append(items[u])
+            elif u not in placed:
+                placed.add(u)
+                stack.append((u, True))
+                stack.extend([(p, False) for p in items[u][1] if p in items and p not in placed])
+    return order
+
+
 def _guard_inputs(c: Compiled, factor_ids: Sequence[int], evidence_ids: tuple[int, ...]) -> list[tuple]:
     position = {v: j for j, v in enumerate(evidence_ids)}
     guards = []
     for f in factor_ids:
         if f in position:  # the CPD of an observed variable
-            scope = c.scopes[f]
+            scope = c.scope(f)
             slots = [(a, position[v]) for a, v in enumerate(scope) if v in position]
             guards.append((positive_states(c, f), position[f], c.table(f), [slice(None)] * len(scope), slots))
     return guards
@@ -166,7 +181,7 @@ def get_plan(c: Compiled, query_ids: tuple[int, ...], evidence_ids: tuple[int, .
 
 
 def query(model: Any, variables: str | Sequence[str], evidence: Mapping[str, Any] | None = None, *,
-          elimination_order: ElimOrder = "min-fill", max_memory: int = DEFAULT_MAX_MEMORY) -> DiscreteFactor:
+          elimination_order: ElimOrder = "auto", max_memory: int = DEFAULT_MAX_MEMORY) -> DiscreteFactor:
     """Return the posterior joint distribution of ``variables`` given ``evidence``.
 
     Parameters
@@ -178,8 +193,9 @@ def query(model: Any, variables: str | Sequence[str], evidence: Mapping[str, Any
     evidence : dict, optional
         ``{variable: state}``, a state being a name or an integer index.
     elimination_order : str or list of str, optional
-        A heuristic of ``pl.elimination.ORDERINGS`` or an explicit order covering the variables
-        that must be summed out (others are ignored).
+        A heuristic of ``pl.elimination.ORDERINGS`` or ``WHOLE_ORDERINGS`` (default ``"auto"``:
+        min-fill, or reverse Cuthill-McKee where that is cheaper, as on grids) or an explicit
+        order covering the variables that must be summed out (others are ignored).
     max_memory : int, optional
         Largest table, in bytes, the plan may allocate (default 2 GiB).
 
@@ -263,7 +279,7 @@ def _call_key(variables: Any, evidence: Any, elimination_order: Any) -> tuple | 
     return key
 
 
-def log_mass(c: Compiled, evidence_ids: tuple[int, ...], codes: tuple[int, ...], order_key: Any = "min-fill",
+def log_mass(c: Compiled, evidence_ids: tuple[int, ...], codes: tuple[int, ...], order_key: Any = "auto",
              max_memory: int = DEFAULT_MAX_MEMORY) -> float:
     """log of the sum of the product of ``c.tables`` consistent with the evidence (-inf if zero).
 
@@ -274,7 +290,7 @@ def log_mass(c: Compiled, evidence_ids: tuple[int, ...], codes: tuple[int, ...],
     return plan.log_sides(codes)
 
 
-def log_normaliser(c: Compiled, order_key: Any = "min-fill", max_memory: int = DEFAULT_MAX_MEMORY) -> float:
+def log_normaliser(c: Compiled, order_key: Any = "auto", max_memory: int = DEFAULT_MAX_MEMORY) -> float:
     """log of the total of the product of ``c.tables`` (0 for a Bayesian network), cached."""
     if c.is_bn:
         return 0.0
@@ -284,7 +300,7 @@ def log_normaliser(c: Compiled, order_key: Any = "min-fill", max_memory: int = D
     return got
 
 
-def log_normaliser_of_distribution(c: Compiled, order_key: Any = "min-fill",
+def log_normaliser_of_distribution(c: Compiled, order_key: Any = "auto",
                                    max_memory: int = DEFAULT_MAX_MEMORY) -> float:
     """:func:`log_normaliser`, refusing a Markov network whose tables give every assignment weight 0.
 
@@ -296,7 +312,7 @@ def log_normaliser_of_distribution(c: Compiled, order_key: Any = "min-fill",
     return log_z
 
 
-def log_partition_function(model: Any, *, elimination_order: ElimOrder = "min-fill",
+def log_partition_function(model: Any, *, elimination_order: ElimOrder = "auto",
                            max_memory: int = DEFAULT_MAX_MEMORY) -> float:
     """Return log Z, the natural log of the partition function, for any magnitude.
 
@@ -331,7 +347,7 @@ def log_partition_function(model: Any, *, elimination_order: ElimOrder = "min-fi
     return log_normaliser(c, order_key, max_memory)
 
 
-def model_partition_function(model: Any, *, elimination_order: ElimOrder = "min-fill",
+def model_partition_function(model: Any, *, elimination_order: ElimOrder = "auto",
                              max_memory: int = DEFAULT_MAX_MEMORY) -> float:
     """Z of ``model`` (what ``MarkovNetwork.partition_function`` answers), cached per version.
 
@@ -350,7 +366,7 @@ def model_partition_function(model: Any, *, elimination_order: ElimOrder = "min-
     return z
 
 
-def probability(model: Any, evidence: Mapping[str, Any], *, elimination_order: ElimOrder = "min-fill",
+def probability(model: Any, evidence: Mapping[str, Any], *, elimination_order: ElimOrder = "auto",
                 max_memory: int = DEFAULT_MAX_MEMORY) -> float:
     """Return P(evidence), the probability of a partial assignment.
 
@@ -375,7 +391,7 @@ def probability(model: Any, evidence: Mapping[str, Any], *, elimination_order: E
     return math.exp(log_probability_of(model, evidence, elimination_order, max_memory))
 
 
-def log_probability_of(model: Any, evidence: Mapping[str, Any], elimination_order: ElimOrder = "min-fill",
+def log_probability_of(model: Any, evidence: Mapping[str, Any], elimination_order: ElimOrder = "auto",
                        max_memory: int = DEFAULT_MAX_MEMORY) -> float:
     """Natural log of P(evidence) for one assignment (-inf when impossible)."""
     c = compiled(model)
