@@ -16,7 +16,7 @@ from typing import Any
 
 from . import tuning
 
-__all__ = ["WHOLE_ORDERINGS", "auto_order", "cuthill_mckee", "eliminate_within", "order_cost",
+__all__ = ["WHOLE_ORDERINGS", "auto_order", "cheaper_sweep", "cuthill_mckee", "eliminate_within", "order_cost",
            "reverse_cuthill_mckee"]
 
 Orders = tuple[list, list[tuple]]
@@ -73,7 +73,7 @@ def cuthill_mckee(adj: Mapping[Any, set], candidates: Iterable[Any], rank: Mappi
     return order
 
 
-def eliminate_within(adj: dict, order: Sequence[Any], cards: Mapping[Any, int],
+def eliminate_within(adj: dict, order: Sequence[Any], cards: Mapping[Any, int] | Sequence[int],
                      limit: float = math.inf) -> list[tuple] | None:
     """Eliminate ``order`` from ``adj`` (mutated): the cliques, or None once they cost ``limit``.
 
@@ -105,8 +105,10 @@ def eliminate_within(adj: dict, order: Sequence[Any], cards: Mapping[Any, int],
     return cliques
 
 
-def order_cost(cliques: Iterable[tuple], cards: Mapping[Any, int]) -> int:
+def order_cost(cliques: Iterable[tuple], cards: Mapping[Any, int] | Sequence[int]) -> int:
     """Entries an elimination iterates over: the sum of its cliques' table sizes.
+
+    ``cards[v]`` is the cardinality of ``v`` (a mapping, or a list indexed by integer ids).
 
     Examples
     --------
@@ -147,16 +149,40 @@ def auto_order(adj: dict, cards: Mapping[Any, int], candidates: list, rank: Mapp
     else:
         pristine = adj
         order, cliques = on_any(adj, candidates, rank)
-    cost = order_cost(cliques, cards)
-    if cost > tuning.AUTO_ORDER_COST:
-        other = cuthill_mckee(pristine, candidates, rank)[::-1]
-        work = {v: set(near) for v, near in pristine.items()}
-        found = eliminate_within(work, other, cards, cost)
-        if found is not None:
-            adj.clear()
-            adj.update(work)
-            return other, found
-    return order, cliques
+    found = cheaper_sweep(lambda: pristine, cards, candidates, rank, order_cost(cliques, cards))
+    if found is None:
+        return order, cliques
+    adj.clear()
+    adj.update(found[2])
+    return found[0], found[1]
+
+
+def cheaper_sweep(graph: Callable[[], dict], cards: Mapping[Any, int] | Sequence[int], candidates: Iterable[Any],
+                  rank: Mapping[Any, int], cost: float) -> tuple[list, list[tuple], dict] | None:
+    """``(order, cliques, graph left)`` of reverse Cuthill-McKee if it costs less than ``cost``.
+
+    The choice of ``"auto"`` once min-fill's order is known to cost ``cost`` (see
+    :func:`auto_order`): None at once when ``cost`` is at most ``tuning.AUTO_ORDER_COST``, so
+    ``graph`` (a function returning the adjacency before any elimination; not changed) is only
+    built for costly pieces. Ties keep min-fill (None).
+
+    Examples
+    --------
+    >>> adj = {"a": {"b"}, "b": {"a", "c"}, "c": {"b"}}
+    >>> cards, rank = {"a": 2, "b": 2, "c": 2}, {"a": 0, "b": 1, "c": 2}
+    >>> pl.bandwidth.cheaper_sweep(lambda: adj, cards, ["a", "b", "c"], rank, 10) is None  # cheap: not tried
+    True
+    >>> order, cliques, left = pl.bandwidth.cheaper_sweep(lambda: adj, cards, ["a", "b", "c"], rank, 2**30)
+    >>> order, [(c[0], sorted(c[1:])) for c in cliques], left
+    (['c', 'b', 'a'], [('c', ['b']), ('b', ['a']), ('a', [])], {})
+    """
+    if cost <= tuning.AUTO_ORDER_COST:
+        return None
+    pristine = graph()
+    other = cuthill_mckee(pristine, candidates, rank)[::-1]
+    work = {v: set(near) for v, near in pristine.items()}
+    found = eliminate_within(work, other, cards, cost)
+    return None if found is None else (other, found, work)
 
 
 #: Orders made for the whole graph at once (no greedy score), as ``greedy_order`` runs them:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import heapq
 import math
-import time
 import warnings
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from typing import Any
 import networkx as nx
 
 from . import bandwidth, tuning
+from ._min_fill import min_fill_run
 from ._model import check_model
 from ._validate import check_variable, format_choices
 from .exceptions import OptionError, StructureError
@@ -179,119 +179,26 @@ def _min_fill_relabelled(adj, candidates, rank):
     return [nodes[v] for v in order], [tuple(nodes[u] for u in clique) for clique in cliques]
 
 
-def _fill_count(nbrs, m, bits):
-    k = len(nbrs)
-    if k < 2:
-        return 0
-    return (k * (k - 1) - sum([(m & bits[a]).bit_count() for a in nbrs])) // 2
-
-
-class _MinFill:
-    """State of a bitmask min-fill run: neighbour sets, their bitmasks, current scores.
-
-    Variable ``v`` is bit ``v + 1`` (ids start at -1, the batch axis of the query planner).
-    Neighbourhoods are kept twice: as sets (to iterate) and as bitmasks (to count the pairs
-    already connected without building intersection sets).
-    """
-
-    def __init__(self, adj: dict[int, set[int]], candidates: Iterable[int]) -> None:
-        self.adj = adj
-        self.bits: dict[int, int] = {}
-        bits = self.bits
-        for v, near in adj.items():
-            m = 0
-            for u in near:
-                m |= 1 << (u + 1)
-            bits[v] = m
-        self.todo = set(candidates)
-        self.todo_bits = 0
-        self.current = {}
-        for v in self.todo:
-            self.todo_bits |= 1 << (v + 1)
-            self.current[v] = _fill_count(adj[v], bits[v], bits)
-
-    def eliminate(self, v: int) -> dict[int, int]:
-        """Eliminate ``v``; return the new scores of the variables whose score may change."""
-        adj, bits, current, todo = self.adj, self.bits, self.current, self.todo
-        todo.discard(v)
-        off = ~(1 << (v + 1))
-        self.todo_bits &= off
-        nbrs = adj.pop(v)
-        nmask = bits.pop(v)
-        fill = []
-        grew = set()  # neighbours of v that gain fill edges
-        grew_bits = 0
-        for a in nbrs:
-            near = adj[a]
-            near.discard(v)
-            ma = bits[a] & off
-            missing = nmask & ~ma & ~(1 << (a + 1))
-            if missing:
-                new = nbrs - near
-                new.discard(a)
-                near |= new
-                ma |= missing
-                fill.extend([(a, b) for b in new if a < b])  # each edge once
-                grew.add(a)
-                grew_bits |= 1 << (a + 1)
-            bits[a] = ma
-        changed = {}
-        for u in nbrs:
-            if u not in todo:
-                continue
-            if u not in grew:  # only loses the pairs (v, x), x not near v (fill edges: below)
-                changed[u] = current[u] - len(adj[u]) + (bits[u] & nmask).bit_count()
-            else:
-                changed[u] = _fill_count(adj[u], bits[u], bits)
-        keep = self.todo_bits & ~grew_bits
-        for a, b in fill:
-            # a fill edge a-b is one missing pair less for every other common neighbour of
-            # a and b whose neighbourhood did not grow (those were recomputed above)
-            common = bits[a] & bits[b] & keep
-            while common:
-                low = common & -common
-                common ^= low
-                u = low.bit_length() - 2
-                changed[u] = changed.get(u, current[u]) - 1
-        return changed
-
-
 def min_fill_ids(adj: dict[int, set[int]], candidates: Iterable[int]) -> tuple[list[int], list[tuple[int, ...]]]:
     """Min-fill order of ``candidates`` (int ids >= -1; ties to the lowest id) on ``adj`` (mutated).
 
-    The one min-fill of the package (:func:`greedy_order` and the query planner call it).
+    The one min-fill of the package (:func:`greedy_order` and the query planner call it; the
+    planner passes a piece's variables relabelled ``0..n-1`` so the bitmasks stay short).
     Scores are updated incrementally (only neighbours of the eliminated variable and common
-    neighbours of its fill edges change) and popped from a heap with lazy deletion, so a step
-    costs about its neighbourhood, as in networkx's treewidth heuristics. If the run takes more
+    neighbours of its fill edges change) and popped from a heap with lazy deletion (a score that
+    grows is pushed again only when its old entry comes up), so a step costs about its
+    neighbourhood, as in networkx's treewidth heuristics. If the run takes more
     than ``tuning.MIN_FILL_SECONDS``, the remaining variables are ordered by min-degree (a
     warning says so). Returns ``(order, cliques)`` as :func:`greedy_order` does.
     """
-    state = _MinFill(adj, candidates)
-    current = state.current
-    heap = [(s, v) for v, s in current.items()]
-    heapq.heapify(heap)
-    pop, push = heapq.heappop, heapq.heappush
-    order: list[int] = []
-    cliques: list[tuple[int, ...]] = []
     limit = tuning.MIN_FILL_SECONDS
-    start = time.perf_counter()
-    while heap:
-        if not len(order) % 32 and time.perf_counter() - start > limit:
-            return _fall_back(adj, state, order, cliques, limit)
-        s, v = pop(heap)
-        if v not in state.todo or current[v] != s:
-            continue
-        order.append(v)
-        cliques.append((v, *adj[v]))
-        for u, new in state.eliminate(v).items():
-            if new != current[u]:
-                current[u] = new
-                push(heap, (new, u))
-    return order, cliques
+    order, cliques, rest = min_fill_run(adj, candidates, limit)
+    if rest is None:
+        return order, cliques
+    return _fall_back(adj, rest, order, cliques, limit)
 
 
-def _fall_back(adj, state, order, cliques, limit):
-    rest = sorted(state.todo)
+def _fall_back(adj, rest, order, cliques, limit):
     warnings.warn(f"min-fill ordering stopped after {limit:g} s (tuning.MIN_FILL_SECONDS) with "
                   f"{len(rest)} variables left; ordering them by min-degree", RuntimeWarning, stacklevel=3)
     score, edge_weight = ORDERINGS["min-degree"]

@@ -35,6 +35,7 @@ LAYERS = [
     ("pgm_lite.semigraphoid", 1),  # closure / implication on plain triples of names
     ("pgm_lite.independence", 2),
     ("pgm_lite.elimination", 2),
+    ("pgm_lite._min_fill", 2),  # the bitmask min-fill behind elimination.min_fill_ids
     ("pgm_lite.bandwidth", 2),  # whole-graph elimination orders (reverse Cuthill-McKee, "auto")
     ("pgm_lite.parameters", 2),
     ("pgm_lite.equivalence", 2),

@@ -24,6 +24,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .. import tuning
+from ..bandwidth import cheaper_sweep, order_cost
 from ..elimination import greedy_order, min_fill_ids
 from ..exceptions import MemoryLimitError
 from ._coded import Compiled
@@ -92,19 +93,22 @@ class SubPlan:
         observed = position.keys()
         inputs: list[tuple[np.ndarray, Any]] = []
         input_scopes: list[tuple[int, ...]] = []
+        table_of, batch = self.c.table_of, self.batch
         for f in self.factor_ids:
-            table, scope = self.c.table_of(f)
+            table, scope = table_of(f)
             if observed.isdisjoint(scope):
                 inputs.append((table, None))
                 input_scopes.append(scope)
                 continue
-            ev_axes = [a for a, v in enumerate(scope) if v in position]
-            rest = tuple([v for v in scope if v not in position])
-            order = ev_axes + [a for a, v in enumerate(scope) if v not in position]
+            ev_axes: list[int] = []
+            rest_axes: list[int] = []
+            for a, v in enumerate(scope):
+                (ev_axes if v in position else rest_axes).append(a)
+            rest = tuple([scope[a] for a in rest_axes])
             # the same view np.moveaxis gives, without its argument normalisation (cold planning)
-            moved = table if order == list(range(len(scope))) else table.transpose(order)
+            moved = table if ev_axes[-1] == len(ev_axes) - 1 else table.transpose(ev_axes + rest_axes)
             inputs.append((moved, itemgetter(*[position[scope[a]] for a in ev_axes])))
-            input_scopes.append((BATCH, *rest) if self.batch else rest)
+            input_scopes.append((BATCH, *rest) if batch else rest)
         self.inputs, self.input_scopes = inputs, input_scopes
 
     def _one_einsum(self, hidden: set[int]) -> bool:
@@ -370,6 +374,52 @@ def _order(c: Compiled, scopes: Sequence[Sequence[int]], phases: list[set[int]],
         return [v for phase in phases for v in order_key if v in phase]
     if sum(map(len, phases)) <= 1:
         return [v for phase in phases for v in phase]
+    adj = _adjacency(scopes)
+    order: list[int] = []
+    if order_key in ("min-fill", "auto") and len(phases) == 1:  # the planner's default, direct
+        order, cost = _min_fill_cost(c, adj, phases[0], order_key == "auto")
+        if cost > tuning.AUTO_ORDER_COST:  # (cheaper_sweep checks it too; rank only built here)
+            cards = c.cards if BATCH not in adj else {v: card_of(c, v, 2**10) for v in adj}
+            ids = {v: v for v in phases[0]}  # the rank: ties go to the variable declared first
+            found = cheaper_sweep(lambda: _adjacency(scopes), cards, phases[0], ids, cost)
+            order = order if found is None else found[0]
+        return order
+    if order_key == "min-fill":
+        for phase in phases:
+            order += min_fill_ids(adj, phase)[0]
+        return order
+    cards = {v: card_of(c, v, 2**10) for v in adj}
+    rank: dict[Any, int] = {v: v for v in adj}  # ids: ties go to the variable declared first
+    for phase in phases:
+        order += greedy_order(adj, cards, sorted(phase), order_key, rank)[0]  # type: ignore[arg-type]
+    return order
+
+
+def _min_fill_cost(c: Compiled, adj: dict[int, set[int]], candidates: set[int], cost: bool) -> tuple[list[int], int]:
+    """Min-fill order of ``candidates`` and (if ``cost``) its :func:`~pgm_lite.bandwidth.order_cost`, else 0.
+
+    A piece of a big model runs on its variables relabelled ``0..n-1`` in id order (the same
+    ties), so min-fill's bitmasks are as wide as the piece, not as the model.
+    """
+    nodes = sorted(adj)
+    cards = c.cards
+    if nodes[-1] < 2 * len(nodes) + 64:
+        order, cliques = min_fill_ids(adj, candidates)
+        if not cost:
+            return order, 0
+        return order, order_cost(cliques, cards if nodes[0] != BATCH else {v: card_of(c, v, 2**10) for v in nodes})
+    local = dict(zip(nodes, range(len(nodes))))
+    to_local = local.__getitem__
+    order, cliques = min_fill_ids({to_local(v): set(map(to_local, near)) for v, near in adj.items()},
+                                  list(map(to_local, candidates)))
+    order = [nodes[v] for v in order]
+    if not cost:
+        return order, 0
+    return order, order_cost(cliques, [card_of(c, v, 2**10) for v in nodes])
+
+
+def _adjacency(scopes: Sequence[Sequence[int]]) -> dict[int, set[int]]:
+    """Return the interaction graph of ``scopes`` (variable id -> ids of its neighbours)."""
     adj: dict[int, set[int]] = {}
     for s in scopes:
         for v in s:
@@ -380,16 +430,7 @@ def _order(c: Compiled, scopes: Sequence[Sequence[int]], phases: list[set[int]],
                 near.update(s)
     for v, near in adj.items():
         near.discard(v)
-    order: list[int] = []
-    if order_key == "min-fill":
-        for phase in phases:
-            order += min_fill_ids(adj, phase)[0]
-        return order
-    cards: dict[Any, int] = {v: card_of(c, v, 2**10) for v in adj}
-    rank: dict[Any, int] = {v: v for v in adj}  # ids: ties go to the variable declared first
-    for phase in phases:
-        order += greedy_order(adj, cards, sorted(phase), order_key, rank)[0]  # type: ignore[arg-type]
-    return order
+    return adj
 
 
 def check_memory(c: Compiled, subplans: Sequence[SubPlan], max_memory: int, n_rows: int = 1,

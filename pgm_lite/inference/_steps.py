@@ -109,21 +109,27 @@ class Simulation:
             card = {u: 1 if u == BATCH else c.cards[u] for u in holders}.__getitem__  # per row
         else:
             card = c.cards.__getitem__
+        kinds, steps, prod, limit = self.kinds, self.steps, math.prod, tuning.OPTIMIZE_LIMIT
+        largest, largest_scope = self.largest, self.largest_scope
         for v in order:
             ops = tuple(sorted(holders.pop(v, ())))
             union = scopes[ops[0]] if len(ops) == 1 else tuple(dict.fromkeys([u for i in ops for u in scopes[i]]))
             kept = tuple([u for u in union if u != v])
-            kind = self.kinds.get(v, "sum") if self.kinds else "sum"
-            side = None if batched or kind != "sum" else big_side(scopes, ops, card)
-            space: int | None
-            if side is not None:  # one matrix product: only the result is allocated
-                kept = side_layout(scopes[side[0]], v, side[1])
-                size = math.prod(map(card, kept))
-                space = size * card(v)
+            kind = kinds.get(v, "sum") if kinds else "sum"
+            if kind != "sum":  # a max step keeps the whole product
+                size, space = prod(map(card, union)), None
             else:
-                size, space = self._size(kind, kept, union, card(v), len(ops), batched, card)
-            if size > self.largest:
-                self.largest, self.largest_scope = size, union
+                size = prod(map(card, kept))
+                whole = size * card(v)
+                space = None if batched else whole
+                if whole > limit and len(ops) > 1:
+                    side = None if batched else big_side(scopes, ops, card)
+                    if side is not None:  # one matrix product: only the result is allocated
+                        kept = side_layout(scopes[side[0]], v, side[1])  # the same variables
+                    elif BATCH not in union:
+                        size = whole  # pairwise intermediates stay within the union
+            if size > largest:
+                largest, largest_scope = size, union
             new = len(scopes)
             scopes.append(kept)
             for u in kept:  # exactly the variables of the operands other than v
@@ -132,23 +138,12 @@ class Simulation:
                 h.add(new)
             live.difference_update(ops)
             live.add(new)
-            self.steps.append(Step(v, ops, space, union, kind))
+            steps.append(Step(v, ops, space, union, kind))
         self.final_ops = tuple(sorted(live))
-        size = math.prod(card_of(c, u) for u in self.out if u != BATCH)
-        if size > self.largest:
-            self.largest, self.largest_scope = size, self.out
-
-    @staticmethod
-    def _size(kind: str, kept: tuple[int, ...], union: tuple[int, ...], card_v: int, n_ops: int,
-              batched: bool, card: Any) -> tuple[int, int | None]:
-        """Entries the step allocates and its iteration space (None when not a summing step)."""
-        if kind != "sum":
-            return math.prod(map(card, union)), None
-        size = math.prod(map(card, kept))
-        space = None if batched else size * card_v
-        if n_ops > 1 and size * card_v > tuning.OPTIMIZE_LIMIT and BATCH not in union:
-            size *= card_v  # pairwise intermediates stay within the union
-        return size, space
+        size = prod([card_of(c, u) for u in self.out if u != BATCH])
+        if size > largest:
+            largest, largest_scope = size, self.out
+        self.largest, self.largest_scope = largest, largest_scope
 
 
 class Fusion:
@@ -164,20 +159,34 @@ class Fusion:
         self.pending: dict[int, tuple[tuple[int, ...], int, int]] = {}  # slot -> (operands, eliminated, space)
         # each variable gets one character; when there are more than 52 variables in all, an
         # einsum's characters are translated to letters local to it
+        # (the steps' variables are among the inputs': the same characters as over every scope)
         chars: dict[int, str] = {}
-        for s in scopes:
+        for s in scopes[:n_inputs]:
             for v in s:
                 if v not in chars:
                     chars[v] = LETTERS[len(chars)] if len(chars) < len(LETTERS) else chr(0x100 + len(chars))
         self.chars = chars
-        self.words = ["".join([chars[v] for v in s]) for s in scopes]
+        self.short = len(chars) <= len(LETTERS)
+        # per slot its characters: the inputs' now, a step's when its einsum is emitted (a slot
+        # is read only after that; inlined steps never are)
+        self.words: list[str | None] = ["".join([chars[v] for v in s]) for s in scopes[:n_inputs]]
+        self.words.extend([None] * (len(scopes) - n_inputs))
         cards = c.cards
         self.card = (lambda u: 64 if u == BATCH else cards[u]) if BATCH in chars else cards.__getitem__
 
-    def subscripts(self, ops: Sequence[int], result: Sequence[int]) -> str | None:
-        inputs = [self.words[o] for o in ops]
-        text = ",".join(inputs) + "->" + "".join([self.chars[v] for v in result])
-        if len(self.chars) <= len(LETTERS):
+    def _word(self, o: int) -> str:
+        word = self.words[o] = "".join([self.chars[v] for v in self.scopes[o]])
+        return word
+
+    def subscripts(self, ops: Sequence[int], result: Sequence[int], slot: int | None = None) -> str | None:
+        """Einsum subscripts of ``ops`` into ``result`` (the scope of ``slot``, when given)."""
+        words, chars = self.words, self.chars
+        inputs = [words[o] or self._word(o) for o in ops]
+        tail = "".join([chars[v] for v in result])
+        if slot is not None:
+            words[slot] = tail
+        text = ",".join(inputs) + "->" + tail
+        if self.short:
             return text
         used = dict.fromkeys("".join(inputs))  # the result's variables are among them
         if len(used) > len(LETTERS):
@@ -191,7 +200,7 @@ class Fusion:
         if side is not None:
             self._emit_side(slot, ops, side)
             return
-        subs = self.subscripts(ops, scopes[slot])
+        subs = self.subscripts(ops, scopes[slot], slot)
         path = None if space <= tuning.OPTIMIZE_LIMIT else contraction_path(self.c, subs, [scopes[o] for o in ops],
                                                                    scopes[slot])
         self.program.append(Instruction(slot, ops, subs, None, path))
@@ -207,10 +216,11 @@ class Fusion:
         plan, scope = side_plan(scopes[big], small_scope, scopes[slot], self.card)
         tmp = len(scopes)
         scopes.append(scope)
-        self.words.append("".join([self.chars[u] for u in scope]))
+        self.words.append(None)
         others = tuple([o for o in ops if o != big])
-        self.program.append(Instruction(tmp, others, self.subscripts(others, scope), None, None))
-        self.program.append(Instruction(slot, (big, tmp), self.subscripts((big, tmp), scopes[slot]), None, None, plan))
+        self.program.append(Instruction(tmp, others, self.subscripts(others, scope, tmp), None, None))
+        self.program.append(Instruction(slot, (big, tmp), self.subscripts((big, tmp), scopes[slot], slot), None, None,
+                                        plan))
 
     def gather(self, ops: tuple[int, ...], allow: bool, base: int) -> tuple[tuple[int, ...], int]:
         """Inline the pending operands of a step iterating over ``base`` entries if small enough.
