@@ -17,6 +17,7 @@ __all__ = [
     "COMPILED_CACHE_ENTRIES",
     "COMPILED_CALL_NS",
     "COMPILED_ENTRY_NS",
+    "BROADCAST_MIN_ENTRIES",
     "COMPILED_GATHER_NS",
     "COMPILED_LOOP_ROW_NS",
     "COMPILED_MEMORY_NS",
@@ -36,6 +37,7 @@ __all__ = [
     "FREEZE_MAX_ENTRIES",
     "FUSE_LIMIT",
     "ONE_EINSUM_WORK",
+    "UNFOLDED_PIECE_FACTORS",
     "LAZY_STRUCTURE_VARIABLES",
     "JOINT_MARGINALS_WORK",
     "MAX_CACHED_PLANS",
@@ -71,6 +73,7 @@ __all__ = [
     "STRUCTURE_TIE",
     "TABU_PATIENCE",
     "STRUCTURE_PERTURB_ROUNDS",
+    "STRUCTURE_PERTURB_WORK",
     "READ_MAX_GZIP_BYTES",
     "READ_MAX_TABLE_BYTES",
 ]
@@ -91,6 +94,13 @@ WHOLE_LIMIT = 24_576
 #: first call 53-84 us one einsum vs 150-250 us planned, warm 11-25 us either way; past 8k the
 #: planned pieces run warm 1.5x faster).
 ONE_EINSUM_WORK = 4_096
+#: A single posterior's piece of at most this many CPDs is planned from the CPDs as they are; a
+#: bigger one first sums single-child parents into their child's table (cached per model); 0:
+#: every piece is folded. Bench (/tmp A/B of vs_pyagrum.py's cases, interleaved, 2-core machine
+#: at load 2-3): never folding makes the first question 5-20% faster (insurance 1.30 -> 1.08 ms,
+#: munin 2.75 -> 2.42) but every later one slower (warm andes 281 -> 369 us, sachs 22 -> 26,
+#: win95pts 10.6 -> 12.8): folded tables make each run's einsum smaller. So: always fold.
+UNFOLDED_PIECE_FACTORS = 0
 #: A Bayesian network with more variables reads each variable's parents and children when a
 #: question first needs them; a smaller one reads all its children in one pass over its CPDs
 #: (bench: vs_pyagrum.py "one posterior, cold": munin 12-14 ms -> 3.0-3.2 ms read lazily; on
@@ -133,6 +143,10 @@ AUTO_ORDER_COST = 2**22
 # -- all marginals (benchmarks/inference.py, "all marginals" rows) ------------------------------
 #: Cliques with at most this many wanted outputs skip building their belief table.
 SS_MAX_OUTPUTS = 2
+#: A clique message over more entries than this is broadcast along the clique variables none
+#: of its operands hold (np.broadcast_to, ~4 us); smaller ones multiply by ones vectors (all
+#: marginals warm: barley's 7M-entry cliques iterate ~10x less; alarm's small ones 15 us faster).
+BROADCAST_MIN_ENTRIES = 2**12
 #: A clique table with more than two inputs and more than this many entries times inputs is
 #: built by pairwise products rather than one einsum (benchmarks/vs_pyagrum.py, all marginals
 #: cold: andes' 17-input cliques 3x, barley's potentials 589 -> 176 ms; small cliques: one call).
@@ -141,7 +155,9 @@ PSI_FOLD_ENTRIES = 2**14
 #: factors, is at most this come from one einsum per variable, not from a junction tree
 #: (benchmarks/vs_pyagrum.py, all marginals cold: asia, cancer, earthquake, survey).
 JOINT_MARGINALS_WORK = 2**12
-#: Trees with fewer table entries (after slicing evidence) always calibrate.
+#: Trees with fewer table entries (after slicing evidence) always calibrate (entries, not the
+#: cost estimate: insurance's 19 cliques, 29k entries, made 3 plans per cold call otherwise;
+#: benchmarks/vs_pyagrum.py, all marginals cold).
 VE_MIN_TREE = 2**16
 #: Per-variable elimination must look this many times cheaper than calibrating the tree.
 VE_MARGIN = 2
@@ -260,6 +276,13 @@ TABU_PATIENCE = 30
 #: Hill climbing's perturbation phase stops after this many accepted trials: a safety cap, not a
 #: tuned value (benchmarks/structure.py: alarm, child, insurance at 500-50k rows accept 1 to 8).
 STRUCTURE_PERTURB_ROUNDS = 1000
+#: Moves hill climbing's perturbation trials may make, per move of the first climb (at least one
+#: per variable) and per unit of ``ln(rows)``: 0.75 x the first climb at 500 rows, 1.0 x at 5,000,
+#: 1.3 x at 50,000. benchmarks/structure.py (alarm, child, insurance, hailfinder at 500 / 5,000 /
+#: 50,000 rows, rng=0 samples): 0.10 already keeps the BIC >= pyAgrum's greedy search in all 12
+#: cells (but by 1.8 on alarm at 5,000 rows), 0.12 by >= 8.8 everywhere; the unbounded phase
+#: made 2-3 x the first climb's moves, so 0.12 halves the phase's cost at 500 rows.
+STRUCTURE_PERTURB_WORK = 0.12
 
 # -- reading files (tests/test_hardening_io.py bombs; benchmarks/io.py files are far below) ------
 #: Bytes a ``.gz`` file may inflate to before a reader refuses it (streamed, so a 4 MB gzip bomb

@@ -70,6 +70,67 @@ class ScaledCalibration:
             self._targets_of[key] = (need, visit)
         return need, visit
 
+    def _unit_messages(self, jt: Any, homes: list[int], observed: set[int]) -> None:
+        """``unit[k]``: the upward message of k is exactly one (Bayesian networks).
+
+        Its subtree holds only CPDs of unobserved variables that live in the subtree alone,
+        which sum to one.
+        """
+        n = len(self.scopes)
+        self.unit = [False] * n
+        if not self.c.is_bn:
+            return
+        held: list[list[int]] = [[] for _ in range(n)]
+        for f, home in enumerate(homes):
+            held[home].append(f)
+        ids, unit = jt.clique_ids, self.unit
+        for k in reversed(self.preorder):
+            p = self.parent[k]
+            if p is None or not all([unit[m] for m in self.children[k]]):
+                continue
+            shared = set(ids[k]).intersection(ids[p])
+            unit[k] = all([f not in observed and f not in shared for f in held[k]])
+
+    def _home_cliques(self) -> None:
+        """``home[v]``: the smallest clique holding unobserved variable ``v`` (its marginal's source)."""
+        cards = self.c.cards
+        self.home: dict[int, int] = {}
+        home, best = self.home, dict[int, int]()
+        for k, scope in enumerate(self.scopes):
+            size = math.prod([cards[v] for v in scope])
+            for v in scope:
+                if v not in home or size < best[v]:
+                    home[v], best[v] = k, size
+
+    def _root_forest(self, edges: Iterable[tuple[int, int]], n: int, first: Sequence[int] = ()) -> None:
+        """Root every tree at its first clique in ``first``, else its lowest index."""
+        adj: dict[int, list[int]] = {k: [] for k in range(n)}
+        for i, j in edges:
+            adj[i].append(j)
+            adj[j].append(i)
+        self.parent: list[Any] = [None] * n  # int, None at a root
+        self.preorder: list[int] = []
+        seen = set()
+        for root in [*first, *range(n)]:
+            if root in seen:
+                continue
+            seen.add(root)
+            stack = [root]
+            while stack:
+                k = stack.pop()
+                self.preorder.append(k)
+                for m in sorted(adj[k], reverse=True):
+                    if m not in seen:
+                        seen.add(m)
+                        self.parent[m] = k
+                        stack.append(m)
+        self.children: list[list[int]] = [[] for _ in range(n)]
+        for k in self.preorder:
+            p = self.parent[k]
+            if p is not None:
+                self.children[p].append(k)
+        self.roots = [k for k in self.preorder if self.parent[k] is None]
+
     # -- scaled calibration ------------------------------------------------------------------
     def _fold(self, key: tuple, scopes: Sequence[Sequence[int]], out: Sequence[int], arrays: Sequence[np.ndarray],
               exps: Sequence[Exponent]) -> tuple[np.ndarray, Exponent]:

@@ -127,8 +127,8 @@ class _JointPlan:
                 self.inputs.append((c.table(f), [slice(None)] * len(scope), slots))
                 scopes.append(tuple([v for v in scope if v not in position]))
         everything = list(range(c.n_factors))
-        #: per unobserved variable: (factor ids, einsum subscripts onto the variable)
-        self.reads: dict[int, tuple[list[int], Any]] = {}
+        #: per unobserved variable: factor ids, einsum subscripts onto it, (its name,), {name: states}
+        self.reads: dict[int, tuple[list[int], Any, tuple[str], dict[str, tuple[str, ...]]]] = {}
         for v in range(len(c.names)):
             if v in position:
                 continue
@@ -137,7 +137,12 @@ class _JointPlan:
                 fids = [f for f in everything if mask >> f & 1]
             else:
                 fids = everything
-            self.reads[v] = (fids, subscripts([scopes[f] for f in fids], (v,)))
+            self.reads[v] = (fids, subscripts([scopes[f] for f in fids], (v,)), (c.names[v],),
+                             {c.names[v]: c.states[v]})
+        #: bytes of the largest marginal (checked against ``max_memory``)
+        self.largest = 8 * max([c.cards[v] for v in self.reads], default=1)
+        #: point masses of observed variables by (id, code): factors are immutable, so shared
+        self.masses: dict[tuple[int, int], DiscreteFactor] = {}
 
     def run(self, codes: Sequence[int], wanted: Sequence[int]) -> dict[str, DiscreteFactor] | None:
         """Return the marginals of ``wanted`` for these evidence codes, or None (see the class)."""
@@ -145,17 +150,21 @@ class _JointPlan:
         arrays = slice_evidence(self.inputs, codes)
         observed = dict(zip(self.evidence_ids, codes))
         out = {}
+        floor, reads, names, masses = self.floor, self.reads, c.names, self.masses
         for v in wanted:
-            name = c.names[v]
             if v in observed:
-                out[name] = point_mass(c, v, observed[v])
+                key = (v, observed[v])
+                mass = masses.get(key)
+                if mass is None:
+                    mass = masses[key] = point_mass(c, v, observed[v])
+                out[names[v]] = mass
                 continue
-            fids, subs = self.reads[v]
+            fids, subs, variables, states = reads[v]
             values = np.einsum(subs, *[arrays[f] for f in fids])
             total = float(values.sum())
-            if not self.floor <= total < math.inf:
+            if not floor <= total < math.inf:
                 return None
-            out[name] = DiscreteFactor.from_validated((name,), values / total, {name: c.states[v]})
+            out[variables[0]] = DiscreteFactor.from_validated(variables, values / total, states)
         return out
 
 
@@ -186,12 +195,12 @@ def _joint_plan(c: Compiled, evidence_ids: tuple[int, ...], max_memory: int) -> 
             floor = 10.0 ** (growth - tuning.SCALING_LOG10_LIMIT) if growth <= tuning.SCALING_LOG10_LIMIT / 2 else -1.0
         if work <= limit and n_ops <= tuning.MAX_EINSUM_OPERANDS and floor >= 0:
             plan = _JointPlan(c, evidence_ids, floor)
-            if any(subs is None for _, subs in plan.reads.values()):  # past 52 variables
+            if any(read[1] is None for read in plan.reads.values()):  # past 52 variables
                 plan = None
         if len(c.plans) >= tuning.MAX_CACHED_PLANS:
             c.plans.clear()
         c.plans[key] = plan
-    if plan is not None and 8 * max([c.cards[v] for v in plan.reads], default=1) > max_memory:
+    if plan is not None and plan.largest > max_memory:
         return None
     return plan
 
@@ -242,14 +251,20 @@ def _plan_for(c: Compiled, v: int, evidence_ids: tuple[int, ...], order_key: Any
 
 def calibration_cost(c: Compiled, jt: JunctionTree, evidence_ids: tuple[int, ...]) -> int:
     """Estimated cost (table entries touched) of calibrating ``jt`` with this evidence."""
+    return _tree_work(c, jt, evidence_ids)[1]
+
+
+def _tree_work(c: Compiled, jt: JunctionTree, evidence_ids: tuple[int, ...]) -> tuple[int, int]:
+    """Return the tree's clique table entries with the evidence sliced out, and :func:`calibration_cost`."""
     observed = set(evidence_ids)
-    total = 0
+    entries = 0
     for scope, size in zip(jt.clique_ids, jt.clique_sizes):
         for v in scope:
             if v in observed:
                 size //= c.cards[v]
-        total += 4 * (size + tuning.EINSUM_COST)  # potential, upward, belief and downward einsums
-    return total
+        entries += size
+    # potential, upward, belief and downward einsums
+    return entries, 4 * (entries + tuning.EINSUM_COST * len(jt.clique_sizes))
 
 
 def _elimination_plans(c: Compiled, jt: JunctionTree, order_key: Any, evidence_ids: tuple[int, ...], wanted: Sequence[int],
@@ -269,9 +284,10 @@ def _elimination_plans(c: Compiled, jt: JunctionTree, order_key: Any, evidence_i
     free = tuple(v for v in wanted if v not in observed)
     if free in cache["choice"]:
         return cache["plans"] if cache["choice"][free] else None
-    budget = calibration_cost(c, jt, evidence_ids) / tuning.VE_MARGIN
+    entries, tree_cost = _tree_work(c, jt, evidence_ids)
+    budget = tree_cost / tuning.VE_MARGIN
     floor = plan_cost_floor(len(evidence_ids))
-    use = bool(free) and budget * tuning.VE_MARGIN >= tuning.VE_MIN_TREE and len(free) * floor < budget
+    use = bool(free) and entries >= tuning.VE_MIN_TREE and len(free) * floor < budget
     plans = cache["plans"]
     if use and len(free) > 2 * tuning.VE_SAMPLE:
         # estimate before planning every variable: a spread-out sample, extrapolated, that is
