@@ -18,6 +18,7 @@ import numpy as np
 
 from .. import tuning
 from .._model import check_model
+from ..exceptions import PGMError
 from ..tuning import DEFAULT_MAX_MEMORY
 
 __all__ = ["DEFAULT_MAX_MEMORY", "Compiled", "compiled", "log10_range"]
@@ -31,6 +32,34 @@ def log10_range(table: np.ndarray) -> tuple[float, float]:
     if not nonzero.size:
         return 0.0, 0.0
     return math.log10(float(nonzero.max())), math.log10(float(nonzero.min()))
+
+
+def _renormalised(raw: np.ndarray) -> np.ndarray:
+    """Return a CPD's table with every row summing to one, C-contiguous (``raw`` if it does).
+
+    Files carry rounding (up to ~1e-6), and pruning barren parts is only exact when every row
+    sums to one. Most tables of the shipped networks sum to exactly one and are kept as they
+    are (read-only): no division, no new array.
+    """
+    rows = raw.size // raw.shape[-1]
+    sums = raw.sum(-1, keepdims=True)
+    if rows <= _LISTED:
+        exact = sums.ravel().tolist().count(1.0) == rows
+    else:
+        exact = bool((sums == 1.0).all())
+    got = raw if exact else raw / sums
+    return got if got.flags.c_contiguous else np.ascontiguousarray(got)
+
+
+def _has_zero(table: np.ndarray) -> bool:
+    if table.size <= _LISTED:
+        return 0.0 in table.ravel().tolist()
+    return bool(np.count_nonzero(table) < table.size)  # one pass, no temporary
+
+
+#: row sums and tables up to this many entries are checked in Python: a list costs less than
+#: numpy's reductions (each of which is slow the first time after the CPU caches were flushed)
+_LISTED = 256
 
 
 class _Codes:
@@ -73,8 +102,9 @@ class Compiled:
         Whether a table holds a zero; ``(log10 max, log10 min nonzero)`` of each table.
     plans
         Query plans keyed by the caller (``variable_elimination.get_plan``, ``map``).
-    successors
-        The model's graph adjacency (a read-only view, Bayesian networks): children by name.
+    lazy_structure, successors
+        Whether a Bayesian network reads its CPDs and children per variable (see
+        ``tuning.LAZY_STRUCTURE_VARIABLES``); then its graph's adjacency: children by name.
     children, ancestry, topological_rank, collapsed_by_var, positive
         Bayesian-network structure caches of ``_prune`` (filled on first use).
     log_partition, junction_trees
@@ -92,16 +122,23 @@ class Compiled:
         self.is_bn: bool = model.is_directed
         if self.is_bn:
             # per variable on first use (parents, scope, table): a question reads its part only
-            self._cpds: list[Any] = model.cpds()  # declaration order; compiled() checked that every CPD exists
-            assert len(self._cpds) == len(self.names)
-            n = len(self._cpds)
+            n = len(self.names)
+            #: whether the network is big enough to read its CPDs and children per variable
+            self.lazy_structure = n > tuning.LAZY_STRUCTURE_VARIABLES
+            # a big network's CPDs are fetched one by one (see _cpd): a first question does not
+            # touch every CPD object; the model is held weakly (the cache is keyed by it)
+            self._model: Any = weakref.ref(model)
+            self._cpds: list[Any] = [None] * n if self.lazy_structure else model.cpds()
+            self._all_cpds = not self.lazy_structure
+            assert len(self._cpds) == n  # declaration order; compiled() checked that every CPD exists
             self._tables: list[np.ndarray | None] = [None] * n
             #: per variable, its parents' ids / its CPD's scope (None: not read yet, see parents_of, scope)
             self.parent_ids: list[tuple[int, ...] | None] = [None] * n
             self.scope_ids: list[tuple[int, ...] | None] = [None] * n
-            #: the model's graph (a read-only view) for children, read for this version only; None
-            #: for a small network, whose children are all read from the CPDs at once (cheaper)
-            self.successors: Any = model.structure.succ if n > tuning.LAZY_STRUCTURE_VARIABLES else None
+            #: the model's graph adjacency (a read-only view, which does not hold the model): children
+            #: by name of a big network, read for this version only; a small one reads all its
+            #: children from the CPDs at once (cheaper)
+            self.successors: Any = model.structure.succ if self.lazy_structure else None
         else:
             tables, scopes = [], []
             for f in model.factors():
@@ -114,6 +151,7 @@ class Compiled:
                     scopes.append((v,))
             self._tables, self.scope_ids = list(tables), scopes  # type: ignore[assignment]
             self.parent_ids = []
+            self.lazy_structure = False
         self._complete = not self.is_bn
         self._structured = not self.is_bn
         self.n_factors = len(self.scope_ids)
@@ -137,12 +175,41 @@ class Compiled:
         #: caches of the message-passing engines (``_factor_graph_arrays``), keyed by their name
         self.extra: dict[tuple, Any] = {}
 
+    def _cpd(self, v: int) -> Any:
+        got = self._cpds[v]
+        if got is None:
+            got = self._cpds[v] = self._live_model().cpd(self.names[v])
+        return got
+
+    def _read_cpds(self) -> None:
+        if self.lazy_structure and not self._all_cpds:
+            self._cpds[:] = self._live_model().cpds()  # one pass rather than one call each
+            self._all_cpds = True
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle (e.g. a compiled query sent to Dask workers): every CPD read, no weak reference."""
+        if self.is_bn:
+            self._read_cpds()
+        state = dict(self.__dict__)
+        state["_model"] = None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+    def _live_model(self) -> Any:
+        model = None if self._model is None else self._model()
+        if model is None or model.version != self.version:
+            raise PGMError("the model of this coded view was changed or dropped; ask the model again")
+        return model
+
     def parents_of(self, v: int) -> tuple[int, ...]:
         """Ids of the parents of variable ``v`` (Bayesian networks; read on first use)."""
         got = self.parent_ids[v]
         if got is None:
             index = self.index
-            got = self.parent_ids[v] = tuple([index[p] for p in self._cpds[v].parents])
+            cpd = self._cpds[v] or self._cpd(v)
+            got = self.parent_ids[v] = tuple([index[p] for p in cpd.parents])
         return got
 
     def scope(self, f: int) -> tuple[int, ...]:
@@ -155,6 +222,7 @@ class Compiled:
     def fill_structure(self) -> None:
         """Read every factor's parents and scope now (once; a model asked again will be read widely)."""
         if not self._structured:
+            self._read_cpds()
             for f in range(self.n_factors):
                 self.scope(f)
             self._structured = True
@@ -177,19 +245,14 @@ class Compiled:
         """Return the table of factor ``f`` (a CPD's rows renormalised, computed on first use)."""
         got = self._tables[f]
         if got is None:
-            raw = self._cpds[f].table
-            # rows are renormalised: files carry rounding (up to ~1e-6), and pruning barren parts
-            # is only exact when every row sums to one
-            got = raw / raw.sum(-1, keepdims=True)
-            if not got.flags.c_contiguous:
-                got = np.ascontiguousarray(got)
-            self._tables[f] = got
+            got = self._tables[f] = _renormalised((self._cpds[f] or self._cpd(f)).table)
         return got
 
     @property
     def tables(self) -> list[np.ndarray]:
         """Every factor's table (see :meth:`table`)."""
         if not self._complete:
+            self._read_cpds()
             for f in range(self.n_factors):
                 self.table(f)
             self._complete = True
@@ -199,7 +262,10 @@ class Compiled:
         """Whether factor ``f``'s table holds a zero."""
         got = self._has_zero[f]
         if got is None:
-            got = self._has_zero[f] = not self.table(f).all()  # one pass, no temporary
+            table = self._tables[f]
+            if table is None:  # a CPD as read: renormalising its rows makes no entry zero
+                table = (self._cpds[f] or self._cpd(f)).table
+            got = self._has_zero[f] = _has_zero(table)
         return got
 
     @property

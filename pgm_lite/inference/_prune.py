@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from .. import tuning
 from ._coded import Compiled
 
 __all__ = ["ancestor_mask", "ancestors", "children_of", "collapsed", "collapsed_entry", "fill_children", "positive_states",
@@ -25,7 +26,7 @@ Collapsed = tuple[np.ndarray, tuple[int, ...], int]
 def children_of(c: Compiled, v: int) -> list[int]:
     """Return the ids of the children of ``v``, ascending (Bayesian networks; read on first use)."""
     got = c.children[v]
-    if got is None and c.successors is None:
+    if got is None and not c.lazy_structure:
         fill_children(c)
         got = c.children[v]
     if got is None:
@@ -201,6 +202,45 @@ class _Walk:
             qe |= 1 << v
         self.relevant = ancestor_mask(c, (*query_ids, *evidence_ids))
         self.qe, self.collapse = qe, collapse
+        self._kids: dict[int, list[int]] | None = None
+
+    def relevant_children(self) -> dict[int, list[int]]:
+        """Per variable, its relevant children, ascending (from the parents ``ancestor_mask`` read)."""
+        kids = self._kids
+        if kids is None:
+            kids = self._kids = {}
+            c, mask = self.c, self.relevant
+            while mask:
+                low = mask & -mask
+                mask ^= low
+                u = low.bit_length() - 1
+                for p in c.parent_ids[u] or c.parents_of(u):
+                    kids.setdefault(p, []).append(u)
+        return kids
+
+    def plain(self, start_vars: Ids, seen_f: set[int], budget: int = 0) -> list[int] | None:
+        """:meth:`component` with every CPD as it is, reading only the relevant variables.
+
+        With a ``budget``, None as soon as the piece holds more factors than that.
+        """
+        kids, observed, c = self.relevant_children(), self.observed, self.c
+        scope_ids = c.scope_ids
+        found: list[int] = []
+        seen_v, stack = set(start_vars), list(start_vars)
+        while stack:
+            v = stack.pop()
+            for f in (v, *kids.get(v, ())):
+                if f in seen_f:
+                    continue
+                seen_f.add(f)
+                found.append(f)
+                for u in scope_ids[f] or c.scope(f):
+                    if u not in seen_v and u not in observed:
+                        seen_v.add(u)
+                        stack.append(u)
+            if len(found) > budget > 0:
+                return None
+        return found
 
     def _through_absorbed(self, f: int, x: int) -> int:
         # a child summed into its own child's table: the variable is in that table instead
@@ -218,11 +258,13 @@ class _Walk:
 
     def component(self, start_vars: Ids, seen_f: set[int]) -> list[int]:
         """Factor ids reached from ``start_vars`` (not in ``seen_f``, which is updated)."""
+        if not self.collapse:
+            return self.plain(start_vars, seen_f)  # type: ignore[return-value]
         found = []
         seen_v = set(start_vars)
         stack = list(start_vars)
         relevant, observed, c, qe = self.relevant, self.observed, self.c, self.qe
-        collapse, children, memo, n = self.collapse, c.children, c.collapsed_by_var, c.n_factors
+        children, memo, n = c.children, c.collapsed_by_var, c.n_factors
         scope_ids = c.scope_ids
         while stack:
             v = stack.pop()
@@ -230,16 +272,15 @@ class _Walk:
             for f in (v, *(children_of(c, v) if kids is None else kids)):
                 if not relevant >> f & 1:
                     continue  # barren, and so are its descendants (a relevant one would make f relevant)
-                if collapse:
-                    below = children[f]
-                    if below is None:
-                        below = children_of(c, f)
-                    if len(below) == 1:
-                        f = self._through_absorbed(f, below[0])
+                below = children[f]
+                if below is None:
+                    below = children_of(c, f)
+                if len(below) == 1:
+                    f = self._through_absorbed(f, below[0])
                 if f in seen_f or not relevant >> f & 1:
                     continue
                 seen_f.add(f)
-                entry = memo.get(f, _UNSEEN) if collapse else None
+                entry = memo.get(f, _UNSEEN)
                 if entry is _UNSEEN:
                     entry = collapsed_entry(c, f)
                 if entry is not None and not entry[2] & qe and f not in observed:  # type: ignore[index]
@@ -265,10 +306,18 @@ def _bn_pieces(c: Compiled, query_ids: Ids, evidence_ids: tuple[int, ...], colla
     """
     if c.plans:  # asked before: read the whole structure once rather than piece by piece
         fill_children(c)
-    walk = _Walk(c, query_ids, evidence_ids, collapse)
+    walk = _Walk(c, query_ids, evidence_ids, False)
     observed = walk.observed
     taken: set[int] = set()
-    main = sorted(walk.component(query_ids, taken))
+    # a piece of up to tuning.UNFOLDED_PIECE_FACTORS CPDs is handed over as they are (a new
+    # question saves the folding, later runs of its plan pay for the bigger einsums)
+    budget = tuning.UNFOLDED_PIECE_FACTORS
+    found = walk.plain(query_ids, taken, budget if collapse else 0) if budget > 0 or not collapse else None
+    if found is None:
+        taken.clear()
+        walk.collapse = True
+        found = walk.component(query_ids, taken)
+    main = sorted(found)
     sides = []
     for e in evidence_ids:
         # a piece without an observed CPD holding a zero has a positive total (its unobserved
