@@ -9,12 +9,14 @@ learner gets the same DataFrame in the same run:
   "hill_climb (plain greedy)" is hill_climb without its perturbation phase
   (``tuning.STRUCTURE_PERTURB_ROUNDS = 0``);
 - pyAgrum: ``BNLearner(data)`` + ``useGreedyHillClimbing()`` + ``useScoreBIC()`` + ``learnDAG()``;
-  the time is ``learnDAG()`` alone (reading the DataFrame into the learner is reported apart, next
-  to our own encoding of the same DataFrame), with its default threads and with
+  the time is ``learnDAG()`` alone (reading the DataFrame into the learner, ``BNLearner(data)``, is
+  reported apart in the "load s" column, next to our own encoding of the same DataFrame, which our
+  time includes), with its default threads and with
   ``setNumberOfThreads(1)`` (on a loaded 2-core machine one thread is often much faster); the
   comparison takes the faster of the two;
 - hill_climb and pyAgrum with one thread are timed ``--rounds`` times, interleaved, and the
-  minimum is reported (wall and CPU); pyAgrum with its default threads and the other learners once;
+  minimum is reported, wall ("seconds") and CPU time of the process ("CPU s", which multi-threaded
+  runs can push above wall); pyAgrum with its default threads and the other learners once;
 - pgmpy: ``HillClimbSearch(data).estimate(scoring_method="bic-d", show_progress=False)`` (its
   defaults: tabu_length=100, epsilon=1e-4), run in a subprocess killed after ``--pgmpy-timeout``
   seconds; only up to ``--pgmpy-max-rows`` rows (it is the slow one).
@@ -24,7 +26,7 @@ score-equivalent) and compared with the true network by the CPDAG structural Ham
 
 Run from the repository root::
 
-    .venv/bin/python benchmarks/structure.py                 # full grid, ~15 minutes on 2 cores (pgmpy on alarm only)
+    .venv/bin/python benchmarks/structure.py                 # full grid, ~10-15 minutes on 2 cores (pgmpy on alarm only)
     .venv/bin/python benchmarks/structure.py --quick         # alarm at 5,000 rows only
 """
 
@@ -121,12 +123,14 @@ def learn(data, method, options):
         pl.tuning.STRUCTURE_PERTURB_ROUNDS = rounds
 
 
-def row(network, n, method, seconds, learned, true, data, note="", cpu=None):
+def row(network, n, method, seconds, learned, true, data, note="", cpu=None, load=None):
     dag = learned.to_dag() if isinstance(learned, pl.CPDAG) else learned
     bic = pl.score(dag, data, score="bic")
     BIC[(network, n, method)] = (bic, seconds, cpu)
     shd = pl.structural_hamming_distance(true, learned)
-    return (f"| {network} | {n:,} | {method} | {seconds:.3f} | {bic:,.1f} | "
+    cpu_text = "-" if cpu is None else f"{cpu:.3f}"
+    load_text = "-" if load is None else f"{load:.3f}"
+    return (f"| {network} | {n:,} | {method} | {seconds:.3f} | {cpu_text} | {load_text} | {bic:,.1f} | "
             f"{pl.score(true, data, score='bic'):,.1f} | {shd} | {len(dag.edges)} | {note} |")
 
 
@@ -187,23 +191,24 @@ def grid_lines(name, true, n, args):
                 (seconds, cpu, learned), agrum = timed_pair(data, true, args.rounds)
             else:
                 seconds, cpu, learned = learn(data, method, options)
-            lines.append(row(name, n, method, seconds, learned, true, data, f"CPU {cpu:.3f} s", cpu=cpu))
+            lines.append(row(name, n, method, seconds, learned, true, data, cpu=cpu))
         except pl.PGMError as err:  # reported, so one failure does not lose the whole grid
-            lines.append(f"| {name} | {n:,} | {method} | - | - | - | - | - | error: {err} |")
+            lines.append(f"| {name} | {n:,} | {method} | - | - | - | - | - | - | - | error: {err} |")
         print(lines[-1], flush=True)
     if have_agrum:
         LOAD[(name, n)] = (min(r[2] for r in agrum.values()), min(encoding_seconds(data) for _ in range(3)))
+        lines.append(f"| {name} | {n:,} | (our encoding of the DataFrame, inside our seconds) | - | - | "
+                     f"{LOAD[(name, n)][1]:.3f} | - | - | - | - |  |")
         for method, (seconds, cpu, load_time, learned) in agrum.items():
-            lines.append(row(name, n, method, seconds, learned, true, data,
-                             f"CPU {cpu:.3f} s; load {load_time:.3f} s", cpu=cpu))
+            lines.append(row(name, n, method, seconds, learned, true, data, cpu=cpu, load=load_time))
             print(lines[-1], flush=True)
     else:
-        lines.append(f"| {name} | {n:,} | pyAgrum greedy HC | - | - | - | - | - | not installed |")
+        lines.append(f"| {name} | {n:,} | pyAgrum greedy HC | - | - | - | - | - | - | - | not installed |")
     if args.no_pgmpy or n > args.pgmpy_max_rows or name not in args.pgmpy_networks:
         return lines
     result = run_pgmpy(data, true, args.pgmpy_timeout)
     if result is None:
-        lines.append(f"| {name} | {n:,} | pgmpy HillClimbSearch | >{args.pgmpy_timeout:.0f} | - | - | - "
+        lines.append(f"| {name} | {n:,} | pgmpy HillClimbSearch | >{args.pgmpy_timeout:.0f} | - | - | - | - | - "
                      f"| - | killed after {args.pgmpy_timeout:.0f} s |")
     else:
         lines.append(row(name, n, "pgmpy HillClimbSearch", result[0], result[1], true, data))
@@ -246,12 +251,14 @@ def main():
         f"{load_after[0]:.1f} / {load_after[1]:.1f} / {load_after[2]:.1f} at the end. Command: "
         f"`.venv/bin/python benchmarks/structure.py{''.join(' ' + a for a in sys.argv[1:])}`.", "",
         "Seconds are wall time after one untimed warm-up call of each learner (pgm_lite: the whole call "
-        "including encoding; pyAgrum: `learnDAG()` only, its DataFrame loading in the note; pgmpy: "
-        f"`estimate()`); hill_climb and pyAgrum (1 thread): the minimum of {args.rounds} interleaved rounds. "
+        "including encoding; pyAgrum: `learnDAG()` only; pgmpy: `estimate()`), CPU s the process CPU time "
+        "of the same call; load s: pyAgrum's `BNLearner(DataFrame)` (not in its seconds) and, on its own "
+        "row, our encoding of the same DataFrame (in our seconds); hill_climb and pyAgrum (1 thread): the "
+        f"minimum of {args.rounds} interleaved rounds. "
         "BIC of the result on the same data (higher is better) next to the BIC of the true network; "
         "SHD between CPDAGs.", "",
-        "| network | rows | method | seconds | BIC | BIC (true) | SHD | edges | note |",
-        "|---|---:|---|---:|---:|---:|---:|---:|---|",
+        "| network | rows | method | seconds | CPU s | load s | BIC | BIC (true) | SHD | edges | note |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---|",
         *table,
         *summary(networks, sizes),
     ]

@@ -53,8 +53,8 @@ def _labels(column: Any) -> tuple[str, ...]:
     """State names the data suggests for one column: categories, else sorted distinct values."""
     import pandas as pd
 
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        return tuple(str(c) for c in column.array.categories.tolist())
+    if isinstance(column.dtype, pd.CategoricalDtype):  # iterating yields Python scalars, as tolist() does
+        return tuple(map(str, column.array.categories))
     values = column.dropna().unique().tolist()
     try:
         values = sorted(values)

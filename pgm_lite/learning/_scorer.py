@@ -78,19 +78,20 @@ class FamilyScorer:
         return ll - self._penalty(q, r)
 
     def _slot_scores(self, counts: np.ndarray, q: int, r: int) -> np.ndarray:
-        """Score of the family ``parents + u`` for every variable ``u`` from ``(q, r, S)`` counts.
+        """Score of the family ``parents + u`` for every variable ``u`` from ``(q * r, S)`` counts.
 
         Entries of variables that were not counted (and of the child and its parents) are
         meaningless; the caller reads only its candidates.
         """
-        qs = q * self.card_float
+        totals = counts.reshape(q, r, -1).sum(axis=1)
         if self.xlogx is not None:
             table = self.xlogx
-            per_slot = table[counts].sum(axis=(0, 1)) - table[counts.sum(axis=1)].sum(axis=0)
-            return np.add.reduceat(per_slot, self.start[:-1]) - self._penalty(qs, r)
+            per_slot = table[counts].sum(axis=0) - table[totals].sum(axis=0)
+            return np.add.reduceat(per_slot, self.start[:-1]) - (self.weight * (r - 1) * q) * self.card_float
+        counts = counts.reshape(q, r, -1)
+        qs = q * self.card_float
         _, _, cell_slot = np.nonzero(counts)
         cells = counts[counts > 0].astype(float)
-        totals = counts.sum(axis=1)
         _, total_slot = np.nonzero(totals)
         return family_scores(self.kind, cells, self.owner[cell_slot], totals[totals > 0].astype(float),
                              self.owner[total_slot], qs, np.full(self.d, float(r)), self.n, self.ess)
@@ -139,7 +140,7 @@ class FamilyScorer:
         if len(adds) and q * r * int(self.start[-1]) <= tuning.STRUCTURE_DENSE_CELLS:
             counts = self._counts(child, parents, adds, q * r)
             table = counts[:, self.start[adds[0]]:self.start[adds[0] + 1]].sum(axis=1)
-            out[adds] = self._slot_scores(counts.reshape(q, r, -1), q, r)[adds]
+            out[adds] = self._slot_scores(counts, q, r)[adds]
         elif q * r <= max(tuning.STRUCTURE_DENSE_CELLS, 4 * self.n):
             table = np.bincount(self._index(child, parents), minlength=q * r)
             out[adds] = [self.local(child, tuple(sorted((*parents, u)))) for u in adds.tolist()]

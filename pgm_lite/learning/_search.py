@@ -13,13 +13,19 @@ Design, for speed (see benchmarks/structure.py):
   ``delta[u, v]``, deleting it ``delta[u, v]``, reversing it ``delta[u, v] + delta[v, u]``;
 * acyclicity is kept incrementally with a reachability matrix: an addition ORs in the new paths,
   a deletion recomputes the closure (repeated squaring, a few small matrix products); legal
-  deletions and reversals are read per current edge, not per cell.
+  deletions and reversals are read per current edge, not per cell. The constraints (lists,
+  ``max_indegree``) are already ``-inf`` in the toggle columns, so a move's legality costs the
+  acyclicity test alone.
 
 Hill climbing does not stop at its first local optimum: a perturbation phase (iterated local
 search, :func:`_perturb`) reverses one edge at a time, climbs again and keeps what scores higher.
 Plain greedy paths lose to pyAgrum's (which applies several moves per step) on some
 networks; with the phase ours scored at least as high on every cell of the benchmark. A trial
-stops as soon as its free climb reaches a DAG an earlier free climb went through.
+stops as soon as its free climb reaches (or would move to) a DAG an earlier free climb went
+through, and the phase stops before a trial once the trials have made
+``STRUCTURE_PERTURB_WORK * ln(rows)`` moves per move of the first climb: a budget counted in
+moves, so the same data and ``rng`` give the same DAG, unlike a clock. The unbounded phase cost
+2-3 times the first climb and, at 500 rows, more than pyAgrum's whole search.
 """
 
 from __future__ import annotations
@@ -43,7 +49,6 @@ class Constraints:
     def __init__(self, d: int, *, allowed: np.ndarray, fixed: np.ndarray, max_indegree: int | None) -> None:
         self.allowed = allowed & ~np.eye(d, dtype=bool)
         self.fixed = fixed
-        self.removable = ~fixed
         self.fixed_any = bool(fixed.any())
         self.max_indegree = d if max_indegree is None else max_indegree
 
@@ -82,14 +87,18 @@ class _State:
         self.tabu = np.zeros((3, d, d), dtype=np.int64)  # [KINDS.index(kind), u, v]
         self.pinned = np.zeros((d, d), dtype=bool)
         self.pinned_any = False
+        self.last: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # moves(None) of this DAG
         self.columns: dict[tuple[int, tuple[int, ...]], tuple[float, np.ndarray]] = {}
         pairs = scorer.pairs() if not self.adj.any() and d > 1 else None
         if pairs is not None:  # every one-parent family from one product of the one-hot data
             no_parent, one = pairs
             can_add = constraints.allowed if constraints.max_indegree > 0 else np.zeros((d, d), bool)
+            self.delta = np.where(can_add, one - no_parent, -np.inf)
+            self.local = np.array(no_parent, dtype=float)
+            columns = self.delta.T.copy()
             for v in range(d):
-                column = np.where(can_add[:, v], one[:, v] - no_parent[v], -np.inf)
-                self.columns[(v, ())] = (float(no_parent[v]), column)
+                self.columns[(v, ())] = (float(no_parent[v]), columns[v])
+            return
         for v in range(d):
             self.rescore(v)
 
@@ -118,58 +127,67 @@ class _State:
 
     def restore(self, snap: tuple[np.ndarray, ...]) -> None:
         self.adj, self.reach, self.delta, self.local = (a.copy() for a in snap)
+        self.last = None
 
-    def legal(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None, np.ndarray]:
-        """Legal additions as a ``(d, d)`` mask (``[u, v]``: the edge ``u -> v``), the current edges
-        ``(tails, heads)`` in row order, and which of them may be deleted (None: all) / reversed.
-
-        Reversing ``u -> v`` is legal when no other path leads from ``u`` to ``v``: no child
-        ``c`` of ``u`` reaches ``v`` (``c = v`` never does, the graph being acyclic).
-        """
-        adj, reach, c = self.adj, self.reach, self.c
-        add = c.allowed & ~adj & ~reach.T
-        tails, heads = np.nonzero(adj)
-        reverse = c.allowed[heads, tails] & ~(adj[tails] & reach.T[heads]).any(axis=1)
-        if c.max_indegree < len(adj) - 1:  # else every variable has room for one more parent
-            room = adj.sum(axis=0) < c.max_indegree
-            add &= room
-            reverse &= room[tails]
-        if c.fixed_any or self.pinned_any:
-            delete = c.removable[tails, heads] & ~self.pinned[tails, heads]
-            reverse &= delete
-        else:
-            delete = None
-        return add, tails, heads, delete, reverse
+    def pin(self, u: int, v: int, pinned: bool) -> None:
+        """Pin (or unpin) the edge ``u -> v``; the last gains stay valid, but for that edge's moves."""
+        self.pinned[u, v] = self.pinned_any = pinned
+        if self.last is None:
+            return
+        gains, tails, heads = self.last
+        edge = int(np.flatnonzero((tails == u) & (heads == v))[0])
+        if pinned or self.c.fixed[u, v]:
+            removal = reversal = -np.inf
+        else:  # as moves() computes them
+            removal = self.delta[u, v]
+            blocked = bool((self.adj[u] & self.reach.T[v]).any())
+            reversal = -np.inf if blocked else removal + self.delta[v, u]
+        gains[len(gains) - 2 * len(tails) + edge] = removal
+        gains[len(gains) - len(tails) + edge] = reversal
 
     def moves(self, aspiration: float | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Gain of every legal move, ``-inf`` if illegal, and the edges ``(tails, heads)``.
 
         The gains are flat, in :data:`KINDS` order: the ``d * d`` additions (row order), then a
-        deletion and a reversal per current edge. With ``aspiration`` set (tabu search), tabu
-        moves are illegal unless they gain more than it (the standard aspiration criterion: a
-        move to a new best score is always allowed).
+        deletion and a reversal per current edge. The toggle columns already hold ``-inf`` for
+        additions the constraints forbid (black/white lists, ``max_indegree``: see
+        :meth:`rescore`), so only acyclicity is checked here: adding ``u -> v`` is legal when
+        ``v`` does not reach ``u``; reversing ``u -> v`` when no other path leads from ``u`` to
+        ``v`` (no child ``c`` of ``u`` reaches ``v``; ``c = v`` never does). With ``aspiration``
+        set (tabu search), tabu moves are illegal unless they gain more than it (the standard
+        aspiration criterion: a move to a new best score is always allowed). Without it, the
+        result is kept until the DAG changes (the free climb of a perturbation trial starts where
+        the pinned one stopped); callers must not modify it.
         """
-        add, tails, heads, delete, reverse = self.legal()
-        delta = self.delta
+        if aspiration is None and self.last is not None:
+            return self.last
+        adj, delta, into = self.adj, self.delta, self.reach.T
+        tails, heads = np.nonzero(adj)
         removal = delta[tails, heads]
         reversal = removal + delta[heads, tails]
-        reversal[~reverse] = -np.inf
-        gains = np.concatenate([np.where(add, delta, -np.inf).reshape(-1),
-                                removal if delete is None else np.where(delete, removal, -np.inf), reversal])
+        reversal[(adj[tails] & into[heads]).any(axis=1)] = -np.inf
+        if self.c.fixed_any or self.pinned_any:
+            held = self.c.fixed[tails, heads] | self.pinned[tails, heads]
+            removal[held] = -np.inf
+            reversal[held] = -np.inf
+        gains = np.concatenate([np.where(adj | into, -np.inf, delta).reshape(-1), removal, reversal])
         if aspiration is not None:
             tabu = np.concatenate([self.tabu[0].reshape(-1), self.tabu[1][tails, heads],
                                    self.tabu[2][tails, heads]]) > 0
             gains[tabu & (gains <= aspiration)] = -np.inf
+        else:
+            self.last = (gains, tails, heads)
         return gains, tails, heads
 
     def apply(self, kind: str, u: int, v: int) -> None:
+        self.last = None
         if kind == "add":
             self.adj[u, v] = True
             into_u = self.reach[:, u].copy()
             into_u[u] = True
             from_v = self.reach[v, :].copy()
             from_v[v] = True
-            self.reach |= np.outer(into_u, from_v)
+            self.reach |= into_u[:, None] & from_v[None, :]
             self.rescore(v)
             return
         self.adj[u, v] = False
@@ -205,35 +223,47 @@ def _best(state: _State, aspiration: float | None,
 
 
 class _Budget:
-    """Moves left under ``max_iter``, and the progress bar they advance."""
+    """Moves left under ``max_iter``, moves made so far, and the progress bar they advance."""
 
     def __init__(self, max_iter: int | None, bar: Any) -> None:
         self.left = math.inf if max_iter is None else max_iter
         self.bar = bar
+        self.moves = 0
 
     def spend(self, score: float) -> None:
         self.left -= 1
-        self.bar.update()
-        self.bar.note(f"score={score:.6g}")
+        self.moves += 1
+        if self.bar.enabled:
+            self.bar.update()
+            self.bar.note(f"score={score:.6g}")
 
 
 def _climb(state: _State, budget: _Budget, rng: np.random.Generator | None,
            trace: list[float] | None = None, seen: set[bytes] | None = None) -> str:
     """Take improving moves until none is left; return why it stopped.
 
-    ``"optimum"``: no move improves; ``"budget"``: ``max_iter`` ran out; ``"seen"``: it reached a
-    DAG in ``seen``, the DAGs earlier free climbs went through (added to as it goes), so it
-    would go on to an optimum already reached.
+    ``"optimum"``: no move improves; ``"budget"``: ``max_iter`` ran out; ``"seen"``: it reached,
+    or its next move would reach, a DAG in ``seen``, the DAGs earlier free climbs went through
+    (added to as it goes), so it would go on to an optimum already reached.
     """
+    if seen is not None:
+        key = np.packbits(state.adj).tobytes()
+        if key in seen:
+            return "seen"
+        seen.add(key)
     while budget.left > 0:
-        if seen is not None:
-            key = np.packbits(state.adj).tobytes()
-            if key in seen:
-                return "seen"
-            seen.add(key)
         gain, kind, u, v = _best(state, None, rng)
         if not np.isfinite(gain) or gain <= tuning.STRUCTURE_MIN_GAIN:
             return "optimum"
+        if seen is not None:  # checked before the move: a DAG seen costs no rescoring
+            after = state.adj.copy()
+            after[u, v] = kind == "add"
+            if kind == "reverse":
+                after[v, u] = True
+            key = np.packbits(after).tobytes()
+            if key in seen:
+                return "seen"
+            seen.add(key)
         state.apply(kind, u, v)
         budget.spend(state.total)
         if trace is not None:
@@ -247,14 +277,15 @@ def _kicks(state: _State) -> list[tuple[float, str, int, int]]:
     (Deleting one edge as well doubled the trials and was never the accepted trial on the
     benchmark grid of benchmarks/structure.py.)
     """
-    _, tails, heads, _, reverse = state.legal()
-    tails, heads = tails[reverse], heads[reverse]
-    gain = state.delta[tails, heads] + state.delta[heads, tails]
-    return sorted((-g, "reverse", u, v) for g, u, v in zip(gain.tolist(), tails.tolist(), heads.tolist()))
+    gains, tails, heads = state.moves(None)
+    gain = gains[len(gains) - len(tails):]
+    legal = np.flatnonzero(gain > -np.inf)
+    return sorted((-g, "reverse", u, v) for g, u, v in zip(gain[legal].tolist(), tails[legal].tolist(),
+                                                            heads[legal].tolist()))
 
 
 def _perturb(state: _State, budget: _Budget, rng: np.random.Generator | None,
-             seen: set[bytes]) -> list[float]:
+             seen: set[bytes], allowance: float) -> list[float]:
     """Escape a local optimum by iterated local search; return the scores of the accepted optima.
 
     One trial reverses an edge of the optimum, climbs with the edge pinned in its new direction,
@@ -264,25 +295,29 @@ def _perturb(state: _State, budget: _Budget, rng: np.random.Generator | None,
     climb reaches a DAG an earlier free climb went through (``seen``): from there it would climb
     to an optimum already reached (with ``rng``, ties could break otherwise; it is rejected all
     the same), e.g. when its first free move undoes the reversal. The phase stops when every
-    trial has been rejected, after ``STRUCTURE_PERTURB_ROUNDS`` accepted ones, or when
-    ``max_iter`` moves are spent (keeping the last accepted optimum).
+    trial has been rejected, after ``STRUCTURE_PERTURB_ROUNDS`` accepted ones, when ``max_iter``
+    moves are spent (keeping the last accepted optimum), or before a trial once the trials have
+    made ``allowance`` moves (the reversals included, accepted or not): a deterministic budget
+    (the same DAG run to run), unlike a clock.
     """
     accepted: list[float] = []
     rejected: set[tuple[str, int, int]] = set()
+    spent = 0
     while len(accepted) < tuning.STRUCTURE_PERTURB_ROUNDS:
         base = state.total
         for _, kind, u, v in _kicks(state):
             if (kind, u, v) in rejected:
                 continue
-            if budget.left <= 0:
+            if budget.left <= 0 or spent >= allowance:
                 return accepted
-            snap, left = state.snapshot(), budget.left
+            snap, left, moves = state.snapshot(), budget.left, budget.moves
             state.apply(kind, u, v)
             budget.left -= 1
-            state.pinned[v, u] = state.pinned_any = True
+            state.pin(v, u, True)
             _climb(state, budget, rng)
-            state.pinned[v, u] = state.pinned_any = False
+            state.pin(v, u, False)
             ended = _climb(state, budget, rng, seen=seen)
+            spent += 1 + budget.moves - moves
             if ended == "optimum" and state.total > base + tuning.STRUCTURE_MIN_GAIN:
                 accepted.append(state.total)
                 changed = set(np.flatnonzero((state.adj != snap[0]).any(axis=0)).tolist())
@@ -303,7 +338,9 @@ def greedy_search(scorer: FamilyScorer, start: np.ndarray, constraints: Constrai
     """Best-improvement search from ``start``; return the best adjacency matrix and the score trace.
 
     With ``tabu_length == 0`` this is hill climbing: stop when no move improves the score (then,
-    with ``perturb``, escape that optimum by iterated local search, see :func:`_perturb`). With
+    with ``perturb``, escape that optimum by iterated local search, see :func:`_perturb`, whose
+    trials may make ``STRUCTURE_PERTURB_WORK * ln(rows) * max(first climb's moves, variables)``
+    moves). With
     a tabu list, the best allowed move is taken even when it lowers the score; the inverse of each
     of the last ``tabu_length`` moves is forbidden (unless it reaches a new best score, so the
     climb up to the first local optimum is hill climbing's), and the search stops after
@@ -317,7 +354,9 @@ def greedy_search(scorer: FamilyScorer, start: np.ndarray, constraints: Constrai
         if not tabu_length:
             seen: set[bytes] = set()
             if _climb(state, budget, rng, trace, seen) == "optimum" and perturb:
-                trace += _perturb(state, budget, rng, seen)
+                allowance = (tuning.STRUCTURE_PERTURB_WORK * max(budget.moves, len(start))
+                             * math.log(max(scorer.n, 2)))
+                trace += _perturb(state, budget, rng, seen, allowance)
             return state.adj.copy(), trace
         return _tabu(state, budget, tabu_length, patience, rng, trace)
 
