@@ -19,6 +19,7 @@ import pathlib
 import pickle
 import re
 import threading
+import time
 
 import networkx as nx
 import numpy as np
@@ -236,6 +237,11 @@ REFUSED = [
     ("bad number", GOOD.replace("0.6, 0.4", "0.6, 0.4x"), r"^t\.bif:15:18: found '0\.4x', expected a probability \(of 'C'\)"),
     ("empty name", GOOD.replace("variable C", 'variable ""').replace("C | A, B", '"" | A, B'),
      r'^t\.bif:5:10: found the empty name "", expected a variable name of at least one character'),
+    ("stray word", GOOD.replace("probability ( A )", "junk probability ( A )"),
+     r"^t\.bif:6:1: found 'junk', expected 'network', 'variable' or 'probability'"),
+    ("trailing brace", GOOD + "}", r"^t\.bif:19:1: found '\}', expected 'network', 'variable' or 'probability'"),
+    ("word in a block", GOOD.replace("probability ( B | A ) {", "probability ( B | A ) { x"),
+     r"^t\.bif:7:25: found 'x', expected '\(', 'table', 'default', 'property' or '\}'"),
 ]
 
 
@@ -263,6 +269,53 @@ def test_good_file_is_read_by_the_fast_path_with_fortran_and_c_ordered_rows():
         assert c_order != GOOD and shuffled != GOOD
         assert_same_network(read_plain(text, ATOL), slow(text))
         assert np.array_equal(read_plain(text, ATOL).cpd("C").table, fast.cpd("C").table)
+
+
+def test_blocks_in_any_order_and_the_parents_first_shortcut():
+    """Blocks listed parents first need no cycle check; any other order is checked (and read the same)."""
+    blocks = GOOD.split("probability")
+    children_first = blocks[0] + "probability" + "probability".join(blocks[:0:-1])  # C, B, A
+    assert children_first.index("( C |") < children_first.index("( A )")
+    for text in (GOOD, children_first):
+        fast = read_plain(text, ATOL)
+        assert fast is not None
+        assert_same_network(fast, slow(text))
+        assert_same_network(fast, public(fast))
+    cyclic = children_first.replace("probability ( A ) { table 0.5, 0.5; }",
+                                    "probability ( A | C ) { (yes) 0.5, 0.5; (no) 0.5, 0.5; }")
+    assert read_plain(cyclic, ATOL) is None
+    with pytest.raises(pl.ParseError, match=r"found the cycle .*, expected an acyclic graph"):
+        slow(cyclic)
+
+
+def test_bayesian_network_from_validated_with_acyclic_skips_only_the_cycle_check():
+    states = {"a": ("0", "1"), "b": ("0", "1")}
+    cpds = [pl.TabularCPD.from_validated("a", np.array([0.5, 0.5]), (), states),
+            pl.TabularCPD.from_validated("b", np.array([[0.9, 0.1], [0.2, 0.8]]), ("a",), states)]
+    trusted = pl.BayesianNetwork.from_validated(states, cpds, acyclic=True)
+    assert_same_network(trusted, pl.BayesianNetwork.from_validated(states, cpds))
+    assert_same_network(trusted, public(trusted))
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 70])
+def test_rows_of_every_length_are_counted_by_their_pattern(k):
+    """A row is matched by the pattern of exactly k numbers (k = 70 is compiled, not kept)."""
+    names = ", ".join(f"s{i}" for i in range(k))
+    row = ", ".join(["0"] * (k - 1) + ["1"])
+    text = (f"variable A {{ type discrete [ 2 ] {{ yes, no }}; }}\nvariable B {{ type discrete [ {k} ] {{ {names} }}; }}\n"
+            f"probability ( A ) {{ table 0.5, 0.5; }}\nprobability ( B | A ) {{ (yes) {row}; (no) {row}; }}\n")
+    fast = read_plain(text, ATOL)
+    assert fast is not None and fast.cpd("B").table.shape == (2, k)
+    assert_same_network(fast, slow(text))
+    for bad in (text.replace(f"(no) {row};", f"(no) 0, {row};"), text.replace(f"(yes) {row};", f"(yes) {row}, 0;")):
+        assert read_plain(bad, ATOL) is None
+        with pytest.raises(pl.ParseError, match=rf"found {k + 1} probabilities for 'B', expected {k}"):
+            slow(bad)
+    if k > 1:
+        short = text.replace(f"(no) {row};", f"(no) {row[2:]};")
+        assert read_plain(short, ATOL) is None
+        with pytest.raises(pl.ParseError, match=rf"found {k - 1} probabilities for 'B', expected {k}"):
+            slow(short)
 
 
 def test_table_entries_with_parents_use_the_column_layout():
@@ -401,9 +454,12 @@ def test_files_without_a_size_are_read_to_their_end(tmp_path):
     fifo = tmp_path / "pipe.bif"
     os.mkfifo(fifo)
 
-    def feed():
+    def feed():  # in pieces: the reader sees short reads before the end
         with open(fifo, "w") as handle:
-            handle.write(text)
+            for start in range(0, len(text), 100):
+                handle.write(text[start:start + 100])
+                handle.flush()
+                time.sleep(0.002)
 
     writer = threading.Thread(target=feed)
     writer.start()

@@ -13,21 +13,23 @@ which reads every form BIF allows and locates the error: errors come from one pl
 network returned here is the one BifParser would build (``tests/test_parse_trusted.py``
 compares both on the shipped networks and on mutated files).
 
-What makes it fast on small files, where fixed costs dominate: no token list (one ``findall``
-over the text yields every block, one per block of rows yields its rows; the usual row orders,
-C and bnlearn's first-parent-fastest, are recognised by comparing the keys with two cached
-tuples), the numbers converted and checked with a few builtin calls per group of tables whose
-child has the same number of states (``min``, ``max``, row sums by ``map(sum, zip(...))``), one
-read-only array that every table is a view of, and the network assembled by the trusted
-constructors (:meth:`TabularCPD.from_validated`, :meth:`BayesianNetwork.from_validated`), so
-nothing is validated twice.
+What makes it fast on small files, where fixed costs dominate (and every distinct builtin or
+object touched costs more than the work, the CPU caches being cold): no token list (one
+``findall`` over the text yields every block and, through its last alternative, any other word,
+so the matches tile the text; one per block of rows yields its rows, with the pattern of rows of
+exactly k numbers), the usual row orders (C, and bnlearn's first parent varying fastest)
+recognised by comparing the keys with two tuples built once per file by list comprehensions, the
+numbers converted and checked with a few builtin calls per group of tables whose child has the
+same number of states (``min``, ``max``, row sums by ``map(sum, zip(...))``), one read-only array
+that every table is a view of, no cycle check when every block comes after its parents' (as in
+most files), and the network assembled by the trusted constructors
+(:meth:`TabularCPD.from_validated`, :meth:`BayesianNetwork.from_validated`), so nothing is
+validated twice.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
-import operator
 import re
 from collections.abc import Sequence
 
@@ -43,14 +45,16 @@ __all__ = ["read_plain"]
 # A name is one BIF word token (BifParser's tokenizer: no blanks, punctuation or quotes).
 _NAME = r'[^\s{}()\[\];,|"]+'
 _NAMES = rf"\s*{_NAME}(?:\s*,\s*{_NAME})*\s*"
-_BLOCK = re.compile(  # one block per match: (block, name, k, states, child, parents, table, rows)
-    rf"(\s*(?:network(?:\s+{_NAME})*\s*\{{\s*\}}"
+# One block per match: (name, k, states, child, parents, table, rows, other). The last
+# alternative takes any other word, so the matches tile the text (but its trailing blanks)
+# and a block of another shape shows as a match whose ``other`` is set.
+_BLOCK = re.compile(
+    rf"\s*(?:network(?:\s+{_NAME})*\s*\{{\s*\}}"
     rf"|variable\s+({_NAME})\s*\{{\s*type\s+discrete\s*\[\s*([0-9]+)\s*\]\s*\{{({_NAMES})\}}\s*;\s*\}}"
     rf"|probability\s*\(\s*({_NAME})\s*(?:\|({_NAMES}))?\)\s*\{{"
-    rf"(?:\s*table\s+([^;{{}}]*);|((?:\s*\([^()]*\)[^;(){{}}]*;)+))\s*\}}))"
+    rf"(?:\s*table\s+([^;{{}}]*);|((?:\s*\([^()]*\)[^;(){{}}]*;)+))\s*\}}"
+    r"|(\S+))"
 )
-_FIRST = operator.itemgetter(0)
-_ROW = re.compile(r"\s*\(([^()]*)\)([^;()]*);")
 
 
 #: Rounding allowance of the row-sum check: this path sums a row in another order than
@@ -61,10 +65,13 @@ _ROW = re.compile(r"\s*\(([^()]*)\)([^;()]*);")
 #: BifParser, which decides.
 _ULP = 2.0**-52
 
-#: A probability block as found: (child, parents, table entry, rows), "" for what it does not have.
-Raw = tuple[str, str, str, str]
-#: Where a table lies among the numbers of its group: (parents, shape, offset of the first one).
-Layout = tuple[tuple[str, ...], tuple[int, ...], int]
+#: ``str(k)`` for the usual counts of states (a tuple lookup: no int-to-text conversion).
+_DECIMAL = tuple(map(str, range(256)))
+#: A block as found: (name, k, states, child, parents, table entry, rows, other), "" for what it
+#: does not have.
+Block = tuple[str, str, str, str, str, str, str, str]
+#: Where a table lies among the numbers of its group: (parents, shape, offset of the first one, size).
+Layout = tuple[tuple[str, ...], tuple[int, ...], int, int]
 #: ``{parent state spaces: row keys in C and Fortran order, Fortran position of each C row}``,
 #: built once per file and spaces of two parents or more (see :func:`_orders`).
 Orders = dict[tuple[tuple[str, ...], ...], tuple[tuple[str, ...], tuple[str, ...], list[int]]]
@@ -90,77 +97,83 @@ def read_plain(text: str, atol: float) -> BayesianNetwork | None:
     found = _declarations(text)
     if found is None:
         return None
-    states, raw = found
-    tables = _tables(states, raw)
+    states, blocks = found
+    tables = _tables(states, blocks)
     if tables is None:
         return None
     return _network(states, *tables, atol)
 
 
-def _declarations(text: str) -> tuple[dict[str, tuple[str, ...]], list[Raw]] | None:
-    """Return the declared states and the raw ``(child, parents, table, rows)`` of every probability
-    block (as written; "" for what the block does not have).
-    """
-    found = _BLOCK.findall(text)
-    # the matches never overlap, so they tile the text (but its trailing blanks) iff their lengths add up
-    if not found or sum(map(len, map(_FIRST, found))) != len(text.rstrip()):
-        return None
+def _declarations(text: str) -> tuple[dict[str, tuple[str, ...]], list[Block]] | None:
+    """Return the declared states and the blocks found (see ``_BLOCK``), or None."""
+    found: list[Block] = _BLOCK.findall(text)
     states: dict[str, tuple[str, ...]] = {}
-    raw: list[Raw] = []
-    for _, name, count, names, child, parents, numbers, rows in found:
+    for name, count, names, _, _, _, _, other in found:
         if name:
-            declared = tuple(map(str.strip, names.split(",")))
+            declared = tuple(names.replace(",", " ").split())  # names hold no blanks
             k = len(declared)
-            if name in states or len(set(declared)) != k or (count != str(k) and parse_count(count) != k):
+            written = _DECIMAL[k] if k < len(_DECIMAL) else str(k)
+            if name in states or len(set(declared)) != k or (count != written and parse_count(count) != k):
                 return None
             states[name] = declared
-        elif child:
-            raw.append((child, parents, numbers, rows))
-    return (states, raw) if states else None
+        elif other:
+            return None
+    return (states, found) if states else None
 
 
-def _tables(states: dict[str, tuple[str, ...]], raw: list[Raw]
-            ) -> tuple[dict[str, Layout], dict[int, list[str]]] | None:
-    """Return ``{child: layout}`` for every variable and the numbers of the tables grouped by the
-    child's number of states k: ``{k: strings}`` whose ``",".join`` lists the numbers of every
-    table of the group, each table in C order; or None.
+def _tables(states: dict[str, tuple[str, ...]], found: list[Block]
+            ) -> tuple[dict[str, Layout], dict[int, list[str]], bool] | None:
+    """Return ``{child: layout}`` for every variable, the numbers of the tables grouped by the
+    child's number of states k (``{k: strings}`` whose ``",".join`` lists the numbers of every
+    table of the group, each table in C order) and whether the blocks come parents first (then
+    the graph is acyclic: no other check is needed); or None.
     """
     layouts: dict[str, Layout] = {}
     groups: dict[int, list[str]] = {}
     counts: dict[int, int] = {}
     orders: Orders = {}
-    for child, listed, table, rows in raw:
+    done: dict[str, tuple[str, ...]] = {}  # the states of the children read so far
+    ordered = True
+    for _, _, _, child, listed, table, rows, _ in found:
+        if not child:
+            continue
         own = states.get(child)
-        if own is None or child in layouts:
+        if own is None or child in done:
             return None
+        done[child] = own
         if not listed:
             parents: tuple[str, ...] = ()
             spaces: tuple[tuple[str, ...], ...] = ()
         else:
-            parents = tuple(map(str.strip, listed.split(",")))
-            spaces = tuple(map(states.get, parents))  # type: ignore[arg-type]  # None: checked next
-            if None in spaces or child in parents or len(set(parents)) != len(parents):
+            parents = tuple(listed.replace(",", " ").split())
+            spaces = tuple(map(done.get, parents))  # type: ignore[arg-type]  # None: checked next
+            if None in spaces:  # a parent whose block comes later (or none: checked next)
+                ordered = False
+                spaces = tuple(map(states.get, parents))  # type: ignore[arg-type]
+                if None in spaces:
+                    return None
+            if child in parents or len(set(parents)) != len(parents):
                 return None
         k = len(own)
         shape = (*map(len, spaces), k) if spaces else (k,)
-        found = _numbers(table, rows, shape, spaces, orders)
-        if found is None:
+        size = math.prod(shape)
+        numbers = _numbers(table, rows, k, size // k, spaces, orders)
+        if numbers is None:
             return None
         if k in groups:
-            groups[k] += found
+            groups[k] += numbers
         else:
-            groups[k], counts[k] = list(found), 0
-        layouts[child] = (parents, shape, counts[k])
-        counts[k] += math.prod(shape)
-    return (layouts, groups) if len(layouts) == len(states) else None
+            groups[k], counts[k] = list(numbers), 0
+        layouts[child] = (parents, shape, counts[k], size)
+        counts[k] += size
+    return (layouts, groups, ordered) if len(layouts) == len(states) else None
 
 
-def _numbers(table: str, rows: str, shape: tuple[int, ...], spaces: tuple[tuple[str, ...], ...],
+def _numbers(table: str, rows: str, k: int, n_rows: int, spaces: tuple[tuple[str, ...], ...],
              orders: Orders) -> Sequence[str] | None:
     """Return strings whose ``",".join`` lists the numbers of a block (its ``table`` entry or its
-    ``rows``) in C order over ``(*parents, child)`` (the table's ``shape``), or None.
+    ``rows``: ``n_rows`` of ``k`` numbers) in C order over ``(*parents, child)``, or None.
     """
-    k, n_rows = shape[-1], math.prod(shape[:-1])
     if not rows:  # a table entry, child-major: every parent configuration for the first state, ...
         if table.count(",") != k * n_rows - 1:
             return None
@@ -168,33 +181,59 @@ def _numbers(table: str, rows: str, shape: tuple[int, ...], spaces: tuple[tuple[
             return (table,)
         tokens = table.split(",")
         return [tokens[j * n_rows + r] for r in range(n_rows) for j in range(k)]
-    found = _ROW.findall(rows)
+    found = (_ROWS.get(k) or _rows_of(k)).findall(rows)  # rows of k numbers each
     if len(found) != n_rows:
         return None
     keys, values = zip(*found)
-    if list(map(str.count, values, itertools.repeat(","))).count(k - 1) != n_rows:
-        return None
     if len(spaces) < 2:  # no parent (a "()" row) or one: its states are the keys, in order
         in_order = spaces[0] if spaces else ("",)
         if keys == in_order:
             return values
         return _shuffled(keys, values, in_order)
     in_order, fortran, position = orders.get(spaces) or _orders(spaces, orders)
-    if keys == in_order:  # every row in C order (as pgm_lite writes them), keys written "s1, s2"
-        return values
     if keys == fortran:  # the first parent varying fastest (bnlearn's files)
         return [values[i] for i in position]
+    if keys == in_order:  # every row in C order (as pgm_lite writes them), keys written "s1, s2"
+        return values
     return _shuffled(keys, values, in_order)
+
+
+#: ``{k: the row pattern of k numbers}`` for the usual k, compiled on first use.
+_ROWS: dict[int, re.Pattern[str]] = {}
+_ROWS_KEPT = 64
+
+
+def _rows_of(k: int) -> re.Pattern[str]:
+    """Return the pattern of a row ``(keys) p1, ..., pk;`` (kept for k up to ``_ROWS_KEPT``):
+    (keys, numbers) per match.
+
+    A row with another count of numbers does not match, so ``findall`` then finds fewer rows
+    than the block has (each match takes one ``( )`` pair and stops at its ``;``).
+    """
+    found = re.compile(r"\s*\(([^()]*)\)([^;(),]*" + (rf"(?:,[^;(),]*){{{k - 1}}}" if k > 1 else "") + ");")
+    if k <= _ROWS_KEPT:
+        _ROWS[k] = found
+    return found
 
 
 def _orders(spaces: tuple[tuple[str, ...], ...], cache: Orders) -> tuple[tuple[str, ...], tuple[str, ...], list[int]]:
     """Return (and cache) the row keys ``"s1, s2"`` of two parents or more in C order, in Fortran
     order (the first parent varying fastest: bnlearn's files), and for each C position the
     Fortran one.
+
+    Built with list comprehensions, one parent at a time (string concatenation and integer
+    arithmetic only: on the small tables of most files, fewer distinct builtins is faster).
     """
-    keys = tuple(map(", ".join, itertools.product(*spaces)))
-    fortran = tuple([", ".join(c[::-1]) for c in itertools.product(*spaces[::-1])])
-    found = cache[spaces] = (keys, fortran, list(map(dict(zip(fortran, range(len(keys)))).__getitem__, keys)))
+    first = spaces[0]
+    keys = fortran = list(first)
+    position = list(range(len(first)))
+    stride = len(first)
+    for names in spaces[1:]:
+        keys = [f"{key}, {s}" for key in keys for s in names]
+        fortran = [f"{key}, {s}" for s in names for key in fortran]
+        position = [p + stride * j for p in position for j in range(len(names))]
+        stride *= len(names)
+    found = cache[spaces] = (tuple(keys), tuple(fortran), position)
     return found
 
 
@@ -217,7 +256,7 @@ def _shuffled(keys: tuple[str, ...], values: tuple[str, ...], in_order: tuple[st
 
 
 def _network(states: dict[str, tuple[str, ...]], layouts: dict[str, Layout], groups: dict[int, list[str]],
-             atol: float) -> BayesianNetwork | None:
+             ordered: bool, atol: float) -> BayesianNetwork | None:
     """Convert and check every number, then assemble the network with the trusted constructors.
 
     The checks run on Python lists, one group of tables with the same number of states at a
@@ -233,20 +272,21 @@ def _network(states: dict[str, tuple[str, ...]], layouts: dict[str, Layout], gro
             return None
         sums = list(map(sum, zip(*[iter(numbers)] * k))) if k > 1 else numbers
         tolerance = atol - (4 * k + 4) * (1 + atol) * _ULP
-        if not (min(numbers) >= 0 and max(numbers) <= 1 + atol and min(sums) >= 1 - tolerance
-                and max(sums) <= 1 + tolerance and math.isfinite(sum(sums))):  # NaN: a NaN row sum
+        # entries >= 0 in rows summing to at most 1 + tolerance are at most 1 + atol
+        if not (min(numbers) >= 0 and min(sums) >= 1 - tolerance and max(sums) <= 1 + tolerance
+                and math.isfinite(sum(sums))):  # NaN: a NaN row sum
             return None
         start[k] = len(values)
         values += numbers
-    flat = np.array(values)
-    flat.flags.writeable = False  # the tables are views of it
+    flat = np.fromiter(values, np.float64, len(values))  # no dtype and shape discovery, unlike np.array
+    flat.setflags(write=False)  # the tables are views of it
     cpds = []
     for v in states:
-        parents, shape, offset = layouts[v]
+        parents, shape, offset, size = layouts[v]
         offset += start[shape[-1]]
-        table = flat[offset:offset + math.prod(shape)]
+        table = flat[offset:offset + size]
         cpds.append(TabularCPD.from_validated(v, table.reshape(shape) if parents else table, parents, states))
     try:
-        return BayesianNetwork.from_validated(states, cpds)
+        return BayesianNetwork.from_validated(states, cpds, acyclic=ordered)
     except StructureError:  # a cycle: BifParser locates it
         return None

@@ -8,6 +8,7 @@ import gzip
 import io
 import os
 import re
+import sys
 import zlib
 from collections.abc import Iterator
 from typing import IO, Any
@@ -66,27 +67,31 @@ def source_name(path_or_file: Source) -> str:
 
 
 def _read_bytes(path: str | os.PathLike[str]) -> bytes:
-    """Return the bytes of the file at ``path`` in four system calls (open, fstat, read, close).
+    """Return the bytes of the file at ``path``: four system calls (open, read, read, close) for
+    a file of up to 64 KiB.
 
     ``open(path, "rb").read()`` makes nine, and on small files their cost (and what they evict
-    from the CPU caches) is a good part of reading a network.
+    from the CPU caches) is a good part of reading a network. A read returning nothing is the
+    end (a shorter one is not, from a pipe), so no ``fstat`` is needed.
     """
     try:
         fd = os.open(path, _OPEN_FLAGS)
     except FileNotFoundError as err:
         raise MissingFileError(errno.ENOENT, os.strerror(errno.ENOENT), os.fspath(path)) from err
     try:
-        want = os.fstat(fd).st_size + 1
-        data = os.read(fd, want)
-        if len(data) < want:  # a short read of a regular file is its end
-            return data
-        chunks = [data]
-        while data:  # the file grew, or its size is unknown (a pipe, /proc)
-            data = os.read(fd, _CHUNK)
+        chunks = []
+        data = os.read(fd, _FIRST_READ)
+        while data:
             chunks.append(data)
+            data = os.read(fd, _CHUNK)
         return b"".join(chunks)
     finally:
         os.close(fd)
+
+
+#: Bytes of the first read: the compressed size of nearly every network file (a larger buffer
+#: would be mapped and unmapped by the allocator on every read).
+_FIRST_READ = 2**16
 
 
 def read_text(path_or_file: Source) -> tuple[str, str]:
@@ -100,12 +105,13 @@ def read_text(path_or_file: Source) -> tuple[str, str]:
     MissingFileError
         If the path does not exist (also a FileNotFoundError).
     """
-    if not isinstance(path_or_file, (str, os.PathLike)) and not hasattr(path_or_file, "read"):
+    if isinstance(path_or_file, str) or isinstance(path_or_file, os.PathLike):  # str first: no ABC check
+        name = os.fspath(path_or_file)
+        data = _read_bytes(name)
+    elif not hasattr(path_or_file, "read"):
         raise ArgumentTypeError(f"expected a path or an open file, got {type(path_or_file).__name__}")
-    name = source_name(path_or_file)
-    if isinstance(path_or_file, (str, os.PathLike)):
-        data = _read_bytes(path_or_file)
     else:
+        name = source_name(path_or_file)
         data = path_or_file.read()
         if isinstance(data, str):
             return data.removeprefix("\ufeff"), name
@@ -134,9 +140,25 @@ def _gunzip(data: bytes, name: str) -> bytes:
     """Inflate every gzip member of ``data`` in bounded steps, refusing more than the cap.
 
     The cap is ``pgm_lite.tuning.READ_MAX_GZIP_BYTES`` (read at call time), so a gzip bomb is
-    refused after inflating at most that many bytes, never decompressed whole.
+    refused after inflating at most one byte more than that, never decompressed whole. The usual
+    file, one complete member within the cap, is inflated by a single call; anything else is
+    inflated again in steps of ``_CHUNK`` bytes, which report what is wrong.
     """
     limit = tuning.READ_MAX_GZIP_BYTES
+    inflater = zlib.decompressobj(31)  # wbits 31: gzip (positional: no keyword parsing)
+    try:
+        whole = inflater.decompress(data, min(limit + 1, sys.maxsize))
+    except zlib.error:
+        pass  # the loop below reports it
+    else:
+        if inflater.eof and not inflater.unused_data and len(whole) <= limit:
+            return whole
+        del whole  # more members, a truncated stream or past the cap: start again in steps
+    return _gunzip_members(data, name, limit)
+
+
+def _gunzip_members(data: bytes, name: str, limit: int) -> bytes:
+    """Inflate every member of ``data`` in steps of ``_CHUNK`` bytes (see :func:`_gunzip`)."""
     out: list[bytes] = []
     total = 0
     rest = data
