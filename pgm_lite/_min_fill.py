@@ -61,8 +61,6 @@ def min_fill_run(adj: dict[int, set[int]], candidates: Iterable[int],
     cliques: list[tuple[int, ...]] = []
     start = time.perf_counter()
     while heap:
-        if not len(order) % 32 and time.perf_counter() - start > seconds:
-            return order, cliques, sorted(todo)
         s, v = pop(heap)
         if v not in todo:
             continue
@@ -70,6 +68,8 @@ def min_fill_run(adj: dict[int, set[int]], candidates: Iterable[int],
             if current[v] > s:
                 push(heap, (current[v], v))
             continue
+        if not len(order) % 32 and time.perf_counter() - start > seconds:
+            return order, cliques, sorted(todo)
         todo.discard(v)
         off = ~(1 << (v + 1))
         todo_bits &= off
@@ -89,8 +89,9 @@ def min_fill_run(adj: dict[int, set[int]], candidates: Iterable[int],
             m = bits[u] & off
             bits[u] = m
             if u in todo:
-                score = current[u] - len(near) + (m & nmask).bit_count()
-                if score < current[u]:
+                now = current[u]
+                score = now - len(near) + (m & nmask).bit_count()
+                if score < now:
                     current[u] = score
                     push(heap, (score, u))
     return order, cliques, None

@@ -115,7 +115,8 @@ def order_cost(cliques: Iterable[tuple], cards: Mapping[Any, int] | Sequence[int
     >>> pl.bandwidth.order_cost([("A", "B"), ("B",)], {"A": 2, "B": 3})
     9
     """
-    return sum([math.prod([cards[u] for u in clique]) for clique in cliques])
+    card, prod = cards.__getitem__, math.prod
+    return sum([prod(map(card, clique)) for clique in cliques])
 
 
 def reverse_cuthill_mckee(adj: dict, cards: Mapping[Any, int], candidates: list, rank: Mapping[Any, int],

@@ -1,6 +1,7 @@
 """The planner's fast paths give the same plans as the general ones (min-fill, "auto", steps)."""
 
 import itertools
+import string
 
 import numpy as np
 import pytest
@@ -10,7 +11,7 @@ from hypothesis import strategies as st
 import pgm_lite as pl
 from pgm_lite import bandwidth, tuning
 from pgm_lite.elimination import greedy_order, min_fill_ids
-from pgm_lite.inference import _plan
+from pgm_lite.inference import _plan, _steps
 from pgm_lite.inference._coded import compiled
 from pgm_lite.testing import random_network
 
@@ -154,3 +155,90 @@ def test_steps_are_the_plain_simulation(seed):
                 assert step.variable in union
                 if step.space is not None:
                     assert step.space == int(np.prod([c.cards[u] for u in union]))
+
+
+def _reference_steps(scopes, order):
+    """Eliminate ``order`` from ``scopes`` the plain way: per step (operand slots, union, kept)."""
+    scopes = list(scopes)
+    live = set(range(len(scopes)))
+    steps = []
+    for v in order:
+        ops = tuple(sorted(i for i in live if v in scopes[i]))
+        union = []
+        for i in ops:
+            union += [u for u in scopes[i] if u not in union]
+        kept = tuple(u for u in union if u != v)
+        steps.append((ops, tuple(union), kept))
+        live -= set(ops)
+        live.add(len(scopes))
+        scopes.append(kept)
+    return steps, tuple(sorted(live))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_simulation_matches_the_plain_elimination(seed):
+    # the C-level bookkeeping (merged scopes through dict.fromkeys) keeps each step's operands,
+    # union order and result scope; a small OPTIMIZE_LIMIT is not reached (no big-step layouts)
+    bn = random_network(25, max_parents=3, max_cardinality=3, rng=seed)
+    c, scopes = _piece_scopes(bn, bn.variables[2:4])
+    scopes = [s for s in scopes if s]
+    hidden = set().union(*scopes) - {c.index[bn.variables[0]]}
+    order = _plan._order(c, scopes, [hidden], "auto")
+    sim = _steps.Simulation(c, scopes, (c.index[bn.variables[0]],), {})
+    sim.run(order)
+    expected, final = _reference_steps(scopes, order)
+    assert [(s.operands, s.union, sim.scopes[len(scopes) + k]) for k, s in enumerate(sim.steps)] == expected
+    assert sim.final_ops == final
+    assert [s.variable for s in sim.steps] == order
+
+
+def test_fusion_letters_past_52_variables():
+    # more than 52 variables over the inputs: each gets a character in first-appearance order
+    # (letters, then code points from 0x100 + its rank), each einsum translated to local letters
+    bn = random_network(70, max_parents=1, max_cardinality=2, rng=3)
+    c = compiled(bn)
+    scopes = [c.scope(f) for f in range(c.n_factors)]
+    fusion = _steps.Fusion(c, list(scopes), len(scopes), ())
+    seen = list(dict.fromkeys(u for s in scopes for u in s))
+    assert len(seen) > 52 and not fusion.short
+    assert list(fusion.chars) == seen
+    assert [fusion.chars[v] for v in seen[:52]] == list(string.ascii_letters)
+    assert [fusion.chars[v] for v in seen[52:]] == [chr(0x100 + k) for k in range(52, len(seen))]
+    subs = fusion.subscripts((0, 60), scopes[60])
+    assert subs is not None and subs.isascii() and set(subs) <= set(string.ascii_letters + ",->")
+    f60 = set(scopes[0]) | set(scopes[60])
+    assert len(set(subs) - set(",->")) == len(f60)
+
+
+@pytest.mark.parametrize("name", ["alarm", "child"])
+def test_first_and_later_runs_of_a_new_shape_agree(name):
+    # the first run of a plan (program run inline) and the frozen later runs give the same bits
+    bn = pl.read_bif(f"tests/data/{name}.bif.gz")
+    rng = np.random.default_rng(2)
+    names = list(bn.variables)
+    sample = pl.sample(bn, 6, rng=rng)
+    for k in range(6):
+        q, *ev = [names[i] for i in rng.choice(len(names), 4, replace=False)]
+        evidence = {e: sample[e].iloc[k] for e in ev}
+        first = pl.query(bn, [q], evidence).values
+        for _ in range(2):
+            assert np.array_equal(pl.query(bn, [q], evidence).values, first)
+        fresh = pl.query(bn.copy(), [q], evidence).values
+        assert np.array_equal(fresh, first)
+        oracle = pl.query(bn, [q], evidence, elimination_order="min-degree").values
+        assert np.abs(first - oracle).max() < 1e-12
+
+
+def test_batch_plan_weighs_the_sweep_with_every_cardinality(monkeypatch):
+    # a batch piece whose min-fill order costs more than the threshold: the sweep is weighed with
+    # the cardinalities of every variable (min-fill has removed the eliminated ones from its graph)
+    monkeypatch.setattr(tuning, "AUTO_ORDER_COST", 0)
+    bn = pl.read_bif("tests/data/insurance.bif.gz")
+    evidence_vars = ["SeniorTrain", "OtherCarCost", "Theft"]
+    cq = pl.compile_query(bn, ["Accident"], evidence_vars, elimination_order="auto", strategy="batch")
+    rows = np.array([[0, 0, 0], [1, 2, 1], [0, 3, 1]])
+    posterior = cq(rows)[0]
+    for row, got in zip(rows, posterior):
+        evidence = {v: bn.states(v)[k] for v, k in zip(evidence_vars, row)}
+        want = pl.query(bn, ["Accident"], evidence, elimination_order="min-fill").values
+        assert np.abs(np.asarray(got).ravel() - want.ravel()).max() < 1e-12

@@ -304,12 +304,15 @@ class SubPlan:
     def _contract(self, arrays: list, traces: list | None = None) -> np.ndarray:
         if self.program:
             arrays.extend([None] * (len(self.slot_scopes) - len(arrays)))
+        einsum = np.einsum
         for ins in self.program:
             slot, ops, axis = ins.slot, ins.operands, ins.max_axis
             operands = [arrays[i] for i in ops]
             for i in ops:
                 arrays[i] = None
-            table = run_instruction(ins, operands)
+            # (run_instruction's plain case inline: a new question runs its program once)
+            table = einsum(ins.subscripts, *operands) if ins.side is None and ins.path is None else \
+                run_instruction(ins, operands)
             if axis is not None:
                 assert traces is not None
                 traces.append(table.argmax(axis))
@@ -379,7 +382,8 @@ def _order(c: Compiled, scopes: Sequence[Sequence[int]], phases: list[set[int]],
     if order_key in ("min-fill", "auto") and len(phases) == 1:  # the planner's default, direct
         order, cost = _min_fill_cost(c, adj, phases[0], order_key == "auto")
         if cost > tuning.AUTO_ORDER_COST:  # (cheaper_sweep checks it too; rank only built here)
-            cards = c.cards if BATCH not in adj else {v: card_of(c, v, 2**10) for v in adj}
+            # (adj has lost the eliminated variables by now: the batch cards cover every scope's)
+            cards = c.cards if BATCH not in adj else {v: card_of(c, v, 2**10) for v in set().union(*scopes)}
             ids = {v: v for v in phases[0]}  # the rank: ties go to the variable declared first
             found = cheaper_sweep(lambda: _adjacency(scopes), cards, phases[0], ids, cost)
             order = order if found is None else found[0]
@@ -415,7 +419,8 @@ def _min_fill_cost(c: Compiled, adj: dict[int, set[int]], candidates: set[int], 
     order = [nodes[v] for v in order]
     if not cost:
         return order, 0
-    return order, order_cost(cliques, [card_of(c, v, 2**10) for v in nodes])
+    return order, order_cost(cliques, [card_of(c, v, 2**10) for v in nodes] if nodes[0] == BATCH else
+                                       [cards[v] for v in nodes])
 
 
 def _adjacency(scopes: Sequence[Sequence[int]]) -> dict[int, set[int]]:

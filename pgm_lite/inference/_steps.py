@@ -5,6 +5,7 @@ Used by ``_plan`` (``SubPlan``), which owns running them.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from typing import Any, NamedTuple
@@ -111,10 +112,19 @@ class Simulation:
             card = c.cards.__getitem__
         kinds, steps, prod, limit = self.kinds, self.steps, math.prod, tuning.OPTIMIZE_LIMIT
         largest, largest_scope = self.largest, self.largest_scope
+        # C-level helpers: a step's bookkeeping is a handful of calls, no Python-level loop over
+        # its operands' variables (cold planning runs this once per variable of a piece)
+        chain, scope_of, new_step, pop = itertools.chain.from_iterable, scopes.__getitem__, tuple.__new__, holders.pop
         for v in order:
-            ops = tuple(sorted(holders.pop(v, ())))
-            union = scopes[ops[0]] if len(ops) == 1 else tuple(dict.fromkeys([u for i in ops for u in scopes[i]]))
-            kept = tuple([u for u in union if u != v])
+            ops = tuple(sorted(pop(v, ())))
+            if len(ops) == 1:
+                union = scopes[ops[0]]
+                kept = tuple([u for u in union if u != v])
+            else:
+                merged = dict.fromkeys(chain(map(scope_of, ops)))
+                union = tuple(merged)
+                merged.pop(v, None)  # (absent only for a variable in no scope: an empty step)
+                kept = tuple(merged)
             kind = kinds.get(v, "sum") if kinds else "sum"
             if kind != "sum":  # a max step keeps the whole product
                 size, space = prod(map(card, union)), None
@@ -138,12 +148,15 @@ class Simulation:
                 h.add(new)
             live.difference_update(ops)
             live.add(new)
-            steps.append(Step(v, ops, space, union, kind))
+            steps.append(new_step(Step, (v, ops, space, union, kind)))
         self.final_ops = tuple(sorted(live))
         size = prod([card_of(c, u) for u in self.out if u != BATCH])
         if size > largest:
             largest, largest_scope = size, self.out
         self.largest, self.largest_scope = largest, largest_scope
+
+
+_new = tuple.__new__  # a named tuple built without its Python-level __new__ (cold planning)
 
 
 class Fusion:
@@ -160,35 +173,38 @@ class Fusion:
         # each variable gets one character; when there are more than 52 variables in all, an
         # einsum's characters are translated to letters local to it
         # (the steps' variables are among the inputs': the same characters as over every scope)
-        chars: dict[int, str] = {}
-        for s in scopes[:n_inputs]:
-            for v in s:
-                if v not in chars:
-                    chars[v] = LETTERS[len(chars)] if len(chars) < len(LETTERS) else chr(0x100 + len(chars))
+        seen = dict.fromkeys(itertools.chain.from_iterable(scopes[:n_inputs]))  # first appearance order
+        chars: dict[int, str] = dict(zip(seen, LETTERS))
+        if len(seen) > len(LETTERS):
+            chars.update([(v, chr(0x100 + k)) for k, v in enumerate(seen) if k >= len(LETTERS)])
         self.chars = chars
         self.short = len(chars) <= len(LETTERS)
         # per slot its characters: the inputs' now, a step's when its einsum is emitted (a slot
         # is read only after that; inlined steps never are)
-        self.words: list[str | None] = ["".join([chars[v] for v in s]) for s in scopes[:n_inputs]]
+        char = chars.__getitem__
+        self.words: list[str | None] = ["".join(map(char, s)) for s in scopes[:n_inputs]]
         self.words.extend([None] * (len(scopes) - n_inputs))
         cards = c.cards
         self.card = (lambda u: 64 if u == BATCH else cards[u]) if BATCH in chars else cards.__getitem__
 
     def _word(self, o: int) -> str:
-        word = self.words[o] = "".join([self.chars[v] for v in self.scopes[o]])
+        word = self.words[o] = "".join(map(self.chars.__getitem__, self.scopes[o]))
         return word
 
     def subscripts(self, ops: Sequence[int], result: Sequence[int], slot: int | None = None) -> str | None:
         """Einsum subscripts of ``ops`` into ``result`` (the scope of ``slot``, when given)."""
-        words, chars = self.words, self.chars
-        inputs = [words[o] or self._word(o) for o in ops]
-        tail = "".join([chars[v] for v in result])
+        words = self.words
+        try:
+            inputs = ",".join(map(words.__getitem__, ops))  # type: ignore[arg-type]  # (None: below)
+        except TypeError:  # a slot not named yet
+            inputs = ",".join([words[o] or self._word(o) for o in ops])
+        tail = "".join(map(self.chars.__getitem__, result))
         if slot is not None:
             words[slot] = tail
-        text = ",".join(inputs) + "->" + tail
+        text = inputs + "->" + tail
         if self.short:
             return text
-        used = dict.fromkeys("".join(inputs))  # the result's variables are among them
+        used = dict.fromkeys(inputs.replace(",", ""))  # the result's variables are among them
         if len(used) > len(LETTERS):
             return None  # more than 52 variables in one step: the memory guard refuses it
         return text.translate(dict(zip(map(ord, used), LETTERS)))
@@ -196,14 +212,17 @@ class Fusion:
     def emit(self, slot: int) -> None:
         ops, _, space = self.pending.pop(slot)
         scopes = self.scopes
-        side = big_side(scopes, ops, self.card) if space > tuning.OPTIMIZE_LIMIT and BATCH not in self.chars else None
+        if space <= tuning.OPTIMIZE_LIMIT:  # the common case: one plain einsum
+            self.program.append(_new(Instruction, (slot, ops, self.subscripts(ops, scopes[slot], slot), None, None,
+                                                   None)))
+            return
+        side = big_side(scopes, ops, self.card) if BATCH not in self.chars else None
         if side is not None:
             self._emit_side(slot, ops, side)
             return
         subs = self.subscripts(ops, scopes[slot], slot)
-        path = None if space <= tuning.OPTIMIZE_LIMIT else contraction_path(self.c, subs, [scopes[o] for o in ops],
-                                                                   scopes[slot])
-        self.program.append(Instruction(slot, ops, subs, None, path))
+        path = contraction_path(self.c, subs, [scopes[o] for o in ops], scopes[slot])
+        self.program.append(_new(Instruction, (slot, ops, subs, None, path, None)))
 
     def _emit_side(self, slot: int, ops: tuple[int, ...], side: tuple[int, tuple[int, ...]]) -> None:
         """Emit a big step as the product of its small operands, then one batched matrix product.
@@ -229,9 +248,9 @@ class Fusion:
         ``factor`` (the cardinalities of the variables they eliminate).
         """
         pending = self.pending
-        inner = [o for o in ops if o in pending]
-        if not inner:
+        if pending.keys().isdisjoint(ops):
             return ops, 1
+        inner = [o for o in ops if o in pending]
         factor = math.prod([pending[o][1] for o in inner])
         if allow and base * factor <= tuning.FUSE_LIMIT:
             merged = tuple([x for o in ops for x in (pending.pop(o)[0] if o in inner else (o,))])
@@ -242,18 +261,22 @@ class Fusion:
 
     def fuse(self, steps: list[Step], final_ops: tuple[int, ...]) -> tuple[list[Instruction], tuple]:
         """Return ``(program, final)``."""
-        card = self.card
+        card, pending, n_inputs = self.card, self.pending, self.n_inputs
+        waiting = pending.keys()
         for k, (v, ops, base, union, kind) in enumerate(steps):
-            slot = self.n_inputs + k
+            slot = n_inputs + k
             if kind == "max":
                 ops, _ = self.gather(ops, False, 0)
                 self.program.append(Instruction(slot, ops, self.subscripts(ops, union), union.index(v), None))
                 continue
             if base is None:
                 base = math.prod([card(u) for u in union])
+            if waiting.isdisjoint(ops):  # (gather's first test, without the call)
+                pending[slot] = (ops, card(v), base)
+                continue
             ops, factor = self.gather(ops, True, base)
             # the iteration space of ops is base * factor; eliminated inside: card(v) * factor
-            self.pending[slot] = (ops, card(v) * factor, base * factor)
+            pending[slot] = (ops, card(v) * factor, base * factor)
         ops, _ = self.gather(final_ops, True, math.prod([card(u) for u in self.out]))
         for slot in sorted(self.pending):
             self.emit(slot)
