@@ -38,6 +38,9 @@ __all__ = [
     "FUSE_LIMIT",
     "ONE_EINSUM_WORK",
     "UNFOLDED_PIECE_FACTORS",
+    "FOLD_TREE_ENTRIES",
+    "LISTED_ENTRIES",
+    "LISTED_QUOTIENTS",
     "LAZY_STRUCTURE_VARIABLES",
     "JOINT_MARGINALS_WORK",
     "MAX_CACHED_PLANS",
@@ -56,6 +59,7 @@ __all__ = [
     "SAMPLE_MAX_MEMORY",
     "SIDE_LIMIT",
     "SIDE_ROWS",
+    "SS_MAX_ENTRIES",
     "SS_MAX_OUTPUTS",
     "VE_MARGIN",
     "VE_MIN_TREE",
@@ -101,6 +105,20 @@ ONE_EINSUM_WORK = 4_096
 #: munin 2.75 -> 2.42) but every later one slower (warm andes 281 -> 369 us, sachs 22 -> 26,
 #: win95pts 10.6 -> 12.8): folded tables make each run's einsum smaller. So: always fold.
 UNFOLDED_PIECE_FACTORS = 0
+#: A CPD with single-child parents summed in is computed by one einsum over the CPDs it absorbs
+#: when their variables span at most this many entries (else one einsum per parent). Bench
+#: (/tmp/coldq/count.py, vs_pyagrum.py's cold single posteriors): andes 133 -> 103 einsums per
+#: first question (its largest private trees span 2,048 entries); hailfinder's 83k-209k
+#: trees stay folded parent by parent.
+FOLD_TREE_ENTRIES = 4_096
+#: Row sums and zero checks of CPD tables up to this many entries are made in Python: a list
+#: costs less than numpy's reductions, each of which is slow the first time after the CPU caches
+#: were flushed (bench: vs_pyagrum.py "one posterior, cold", asia..survey).
+LISTED_ENTRIES = 256
+#: A plan's first run divides a posterior of up to this many entries in Python (the same IEEE
+#: quotients as numpy's, so every run gives the same bits): a first question pays no cold numpy
+#: division (bench: /tmp/coldq/quick.py, cold asia/cancer/earthquake ~10-20 us).
+LISTED_QUOTIENTS = 64
 #: A Bayesian network with more variables reads each variable's parents and children when a
 #: question first needs them; a smaller one reads all its children in one pass over its CPDs
 #: (bench: vs_pyagrum.py "one posterior, cold": munin 12-14 ms -> 3.0-3.2 ms read lazily; on
@@ -143,6 +161,12 @@ AUTO_ORDER_COST = 2**22
 # -- all marginals (benchmarks/inference.py, "all marginals" rows) ------------------------------
 #: Cliques with at most this many wanted outputs skip building their belief table.
 SS_MAX_OUTPUTS = 2
+#: ... and so do cliques of at most this many entries (evidence sliced out), whatever their
+#: outputs: a belief costs one einsum more, and each non-unit downward message three numpy calls
+#: more (divide by the upward message), which outweighs the work on small tables (vs_pyagrum.py
+#: networks, 0 vs 2**8 interleaved in one process, load ~5: warm all marginals alarm 0.61 -> 0.57
+#: ms, win95pts 1.46 -> 1.40, hailfinder 0.94 -> 0.92; cold the same within noise).
+SS_MAX_ENTRIES = 2**8
 #: A clique message over more entries than this is broadcast along the clique variables none
 #: of its operands hold (np.broadcast_to, ~4 us); smaller ones multiply by ones vectors (all
 #: marginals warm: barley's 7M-entry cliques iterate ~10x less; alarm's small ones 15 us faster).

@@ -9,7 +9,11 @@
 - a CPD table is kept as read when its rows sum to exactly one, renormalised otherwise,
   small or big; whether it holds a zero is read from the CPD without renormalising it;
 - a big network's coded view fetches only the CPDs its question needs and refuses to read
-  more once its model changed.
+  more once its model changed;
+- which parents a CPD absorbs is read from the structure alone (``collapsed_shape``), so a
+  question folds only the tables it uses; a small private tree is folded by one einsum, the
+  same table as folding parent by parent;
+- a plan's first run divides in Python and gives the same bits as every later run.
 """
 
 import math
@@ -24,7 +28,14 @@ import pgm_lite as pl
 from pgm_lite import tuning
 from pgm_lite.exceptions import PGMError
 from pgm_lite.inference._coded import _renormalised, compiled
-from pgm_lite.inference._prune import _Walk, ancestor_mask, children_of
+from pgm_lite.inference._prune import (
+    _Walk,
+    ancestor_mask,
+    children_of,
+    collapsed_entry,
+    collapsed_shape,
+)
+from pgm_lite.inference._query_args import elimination_key
 from pgm_lite.testing import brute_force_joint, random_network
 
 DATA = pathlib.Path(__file__).parent / "data"
@@ -212,3 +223,68 @@ def test_first_questions_agree_with_the_junction_tree(name):
             continue
         fresh = pl.read_bif(DATA / f"{name}.bif.gz")  # every cache empty: a first question
         np.testing.assert_allclose(pl.query(fresh, [query], evidence).values, tree, rtol=0, atol=1e-12)
+
+
+def _entries(bn):
+    c = compiled(bn)
+    return c, {v: collapsed_entry(c, v) for v in range(len(c.names))}
+
+
+@pytest.mark.parametrize("seed", [0, 1, 3])
+def test_shapes_tell_each_entry_and_small_trees_fold_as_parent_by_parent(seed, monkeypatch):
+    bn = random_network(30, max_parents=2, max_cardinality=3, rng=seed)
+    c, trees = _entries(bn)
+    assert max(bin(entry[2]).count("1") for entry in trees.values() if entry is not None) >= 2
+    monkeypatch.setattr(tuning, "FOLD_TREE_ENTRIES", 0)  # every entry parent by parent
+    c_pairwise, pairwise = _entries(bn.copy())
+    for v, entry in trees.items():
+        shape = collapsed_shape(c, v)
+        if entry is None:
+            assert shape is None and pairwise[v] is None
+            continue
+        assert shape is not None and (entry[1], entry[2]) == (shape[0], shape[1]) == pairwise[v][1:]
+        assert entry[0].flags.c_contiguous and entry[0].shape == tuple(c.cards[u] for u in entry[1])
+        np.testing.assert_allclose(entry[0], pairwise[v][0], rtol=0, atol=TOL)
+        assert set(shape[2]) <= {u for u in range(len(c.names)) if shape[1] >> u & 1}
+
+
+def test_a_question_folds_only_the_tables_it_uses():
+    bn = pl.read_bif(DATA / "asia.bif.gz")
+    # tub, lung and asia observed: either's entry (tub, lung and asia summed in) is unusable
+    got = pl.query(bn, ["dysp"], {"asia": "no", "lung": "no", "tub": "no"}).values
+    c = compiled(bn)
+    n = c.n_factors
+    used = {f - n for plan in c.plans.values() for f in plan.main.factor_ids if f >= n}
+    assert used == {c.index["dysp"]}  # bronc summed into dysp's CPD
+    assert {v for v, entry in c.collapsed_by_var.items() if entry is not None} == used
+    assert c.collapsed_shapes[c.index["either"]] is not None  # known, never computed
+    expected = _brute_posterior(brute_force_joint(bn), "dysp",
+                                {"asia": bn.states("asia").index("no"), "lung": bn.states("lung").index("no"),
+                                 "tub": bn.states("tub").index("no")})
+    assert np.abs(got - expected).max() < TOL
+
+
+@pytest.mark.parametrize("name", ["asia", "child", "alarm"])
+def test_the_first_run_of_a_plan_gives_the_bits_of_every_later_run(name):
+    bn = pl.read_bif(DATA / f"{name}.bif.gz")
+    rng = np.random.default_rng(3)
+    for query, evidence in _cases(bn, rng, 5):
+        fresh = pl.read_bif(DATA / f"{name}.bif.gz")
+        try:
+            first = pl.query(fresh, [query], evidence).values
+        except pl.ZeroEvidenceError:
+            continue
+        again = pl.query(fresh, [query], evidence).values
+        assert first.tobytes() == again.tobytes() and first.dtype == again.dtype == np.float64
+        assert not first.flags.writeable and first.shape == (bn.cardinality(query),)
+        assert math.isclose(math.fsum(first.tolist()), 1.0, abs_tol=1e-12)
+
+
+def test_coded_views_of_markov_networks_pickle_and_the_default_order_needs_no_look_up():
+    mn = pl.MarkovNetwork([("A", "B")], [pl.DiscreteFactor(("A", "B"), np.array([[1.0, 2.0], [3.0, 4.0]]))])
+    view = pickle.loads(pickle.dumps(compiled(mn)))
+    assert view.names == ["A", "B"] and view.table(0).tolist() == [[1.0, 2.0], [3.0, 4.0]]
+    c = compiled(mn)
+    assert elimination_key(c, "auto") == "auto" and elimination_key(c, "min-fill") == "min-fill"
+    with pytest.raises(pl.OptionError, match="unknown elimination order 'auto-fill'"):
+        elimination_key(c, "auto-fill")

@@ -43,7 +43,7 @@ def _renormalised(raw: np.ndarray) -> np.ndarray:
     """
     rows = raw.size // raw.shape[-1]
     sums = raw.sum(-1, keepdims=True)
-    if rows <= _LISTED:
+    if rows <= tuning.LISTED_ENTRIES:
         exact = sums.ravel().tolist().count(1.0) == rows
     else:
         exact = bool((sums == 1.0).all())
@@ -52,14 +52,9 @@ def _renormalised(raw: np.ndarray) -> np.ndarray:
 
 
 def _has_zero(table: np.ndarray) -> bool:
-    if table.size <= _LISTED:
+    if table.size <= tuning.LISTED_ENTRIES:
         return 0.0 in table.ravel().tolist()
     return bool(np.count_nonzero(table) < table.size)  # one pass, no temporary
-
-
-#: row sums and tables up to this many entries are checked in Python: a list costs less than
-#: numpy's reductions (each of which is slow the first time after the CPU caches were flushed)
-_LISTED = 256
 
 
 class _Codes:
@@ -105,11 +100,19 @@ class Compiled:
     lazy_structure, successors
         Whether a Bayesian network reads its CPDs and children per variable (see
         ``tuning.LAZY_STRUCTURE_VARIABLES``); then its graph's adjacency: children by name.
-    children, ancestry, topological_rank, collapsed_by_var, positive
+    children, ancestry, topological_rank, collapsed_by_var, collapsed_shapes, positive
         Bayesian-network structure caches of ``_prune`` (filled on first use).
     log_partition, junction_trees
         log Z per order key; junction trees per order key (``marginals``).
     """
+
+    # slots: a first question builds one of these, and ~30 attributes in an instance dict
+    # cost it resizes (and cache misses) that fixed slots do not
+    __slots__ = ("version", "names", "index", "states", "cards", "codes", "is_bn", "lazy_structure",
+                 "_model", "_cpds", "_all_cpds", "_tables", "parent_ids", "scope_ids", "successors",
+                 "_complete", "_structured", "n_factors", "_has_zero", "_magnitudes", "plans", "calls",
+                 "children", "children_complete", "ancestry", "topological_rank", "collapsed_by_var",
+                 "collapsed_shapes", "positive", "log_partition", "junction_trees", "extra", "__weakref__")
 
     def __init__(self, model: Any) -> None:
         self.version: int = model.version
@@ -152,6 +155,7 @@ class Compiled:
             self._tables, self.scope_ids = list(tables), scopes  # type: ignore[assignment]
             self.parent_ids = []
             self.lazy_structure = False
+            self._model, self._cpds, self._all_cpds, self.successors = None, [], True, None
         self._complete = not self.is_bn
         self._structured = not self.is_bn
         self.n_factors = len(self.scope_ids)
@@ -168,6 +172,8 @@ class Compiled:
         self.topological_rank: list[int] | None = None
         #: per variable, its CPD with single-child parents summed in (None: nothing to sum), see ``_prune``
         self.collapsed_by_var: dict[int, tuple[np.ndarray, tuple[int, ...], int] | None] = {}
+        #: the same entries' (scope, mask, parents summed in), read from the structure alone
+        self.collapsed_shapes: dict[int, tuple[tuple[int, ...], int, tuple[int, ...]] | None] = {}
         #: per variable, whether each state's column of its CPD is positive (``_prune.positive_states``)
         self.positive: dict[int, list[bool]] = {}
         self.log_partition: dict[Any, float] = {}
@@ -190,12 +196,13 @@ class Compiled:
         """Pickle (e.g. a compiled query sent to Dask workers): every CPD read, no weak reference."""
         if self.is_bn:
             self._read_cpds()
-        state = dict(self.__dict__)
+        state = {name: getattr(self, name) for name in self.__slots__[:-1] if hasattr(self, name)}
         state["_model"] = None
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
+        for name, value in state.items():
+            setattr(self, name, value)
 
     def _live_model(self) -> Any:
         model = None if self._model is None else self._model()

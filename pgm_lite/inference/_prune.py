@@ -10,14 +10,16 @@ import numpy as np
 from .. import tuning
 from ._coded import Compiled
 
-__all__ = ["ancestor_mask", "ancestors", "children_of", "collapsed", "collapsed_entry", "fill_children", "positive_states",
-           "prune", "topological_rank"]
+__all__ = ["ancestor_mask", "ancestors", "children_of", "collapsed", "collapsed_entry", "collapsed_shape",
+           "fill_children", "positive_states", "prune", "topological_rank"]
 
 Ids = Sequence[int]
 #: (main factor ids, side pieces, bitmask of the relevant variables)
 Pieces = tuple[list[int], list[list[int]], int]
 #: a CPD with its single-child parents summed in: (table, scope with the child last, absorbed mask)
 Collapsed = tuple[np.ndarray, tuple[int, ...], int]
+#: the same without the table, plus the parents summed in: (scope, absorbed mask, parents)
+Shape = tuple[tuple[int, ...], int, tuple[int, ...]]
 
 # Everything here is per model version and built for the part of the network a question
 # touches: a single posterior on a big network reads the ancestors of its variables only.
@@ -130,19 +132,14 @@ def topological_rank(c: Compiled) -> list[int]:
     return rank
 
 
-def collapsed_entry(c: Compiled, v: int) -> Collapsed | None:
-    """Return the CPD of ``v`` with its single-child parents summed in, or None (cached per variable).
+def collapsed_shape(c: Compiled, v: int) -> Shape | None:
+    """Return ``(scope, mask, folded)`` of :func:`collapsed_entry` without computing its table.
 
-    A parent ``b`` whose only child is ``x`` appears in two factors: its CPD and ``x``'s. When
-    ``b`` is neither queried nor observed, any elimination may start by summing it out of their
-    product, a table over ``x``, ``x``'s other parents and ``b``'s parents: this is done once
-    per model and variable, recursively (``b``'s own CPD may have absorbed its single-child
-    parents), when the table is no larger than the largest one it replaces. Returns ``(table,
-    scope, mask)`` (``v`` last in ``scope``; ``mask`` is the bitmask of the absorbed variables):
-    a query may use it (as factor id ``n + v``) when none of them is queried or observed and
-    ``v`` is not observed. Only ``v``'s private ancestry is read.
+    Which parents are summed in depends on the scopes and cardinalities only, so a walk can
+    decide whether a query may use the entry before any table is read or multiplied;
+    ``folded`` lists the parents summed in, in order. Cached per variable.
     """
-    memo = c.collapsed_by_var
+    memo = c.collapsed_shapes
     got = memo.get(v, _UNSEEN)
     if got is not _UNSEEN:
         return got  # type: ignore[return-value]
@@ -157,31 +154,122 @@ def collapsed_entry(c: Compiled, v: int) -> Collapsed | None:
             continue
         stack.pop()
         if u not in memo:
-            memo[u] = _fold(c, u, memo)
+            memo[u] = _fold_shape(c, u, memo)
+    return memo[v]
+
+
+def _fold_shape(c: Compiled, v: int, memo: dict[int, Shape | None]) -> Shape | None:
+    private = [b for b in c.parents_of(v) if len(children_of(c, b)) == 1]
+    if not private:
+        return None
+    cards = c.cards
+    scope, mask = c.scope(v), 0
+    size = math.prod([cards[u] for u in scope])
+    folded = []
+    for b in private:
+        got = memo[b]
+        sb, mb = (c.scope(b), 0) if got is None else (got[0], got[1])
+        head = [u for u in scope[:-1] if u != b]
+        head += [u for u in sb[:-1] if u not in head and u != v]
+        new_scope = (*head, v)
+        new_size = math.prod([cards[u] for u in new_scope])
+        if len(new_scope) > len(scope) or new_size > size:
+            continue  # only when it makes the table no bigger
+        scope, size, mask = new_scope, new_size, mask | mb | 1 << b
+        folded.append(b)
+    return (scope, mask, tuple(folded)) if mask else None
+
+
+def collapsed_entry(c: Compiled, v: int) -> Collapsed | None:
+    """Return the CPD of ``v`` with its single-child parents summed in, or None (cached per variable).
+
+    A parent ``b`` whose only child is ``x`` appears in two factors: its CPD and ``x``'s. When
+    ``b`` is neither queried nor observed, any elimination may start by summing it out of their
+    product, a table over ``x``, ``x``'s other parents and ``b``'s parents: this is done once
+    per model and variable, recursively (``b``'s own CPD may have absorbed its single-child
+    parents), when the table is no larger than the largest one it replaces. Returns ``(table,
+    scope, mask)`` (``v`` last in ``scope``; ``mask`` is the bitmask of the absorbed variables):
+    a query may use it (as factor id ``n + v``) when none of them is queried or observed and
+    ``v`` is not observed. Only ``v``'s private ancestry is read; :func:`collapsed_shape`
+    tells the scope and mask without computing the table.
+    """
+    memo = c.collapsed_by_var
+    got = memo.get(v, _UNSEEN)
+    if got is not _UNSEEN:
+        return got  # type: ignore[return-value]
+    stack = [v]  # parents summed in first, without recursion (chains may be thousands long)
+    while stack:
+        u = stack[-1]
+        shape = collapsed_shape(c, u)
+        tree = None if shape is None else _tree(c, u, shape)
+        if tree is None and shape is not None:
+            todo = [b for b in shape[2] if b not in memo]
+            if todo:
+                stack.extend(todo)
+                continue
+        stack.pop()
+        if u not in memo:
+            if shape is None:
+                memo[u] = None
+            elif tree is not None:
+                memo[u] = _fold_tree(c, tree, shape)
+            else:
+                memo[u] = _fold(c, u, shape, memo)
     return memo[v]
 
 
 _UNSEEN = object()
 
 
-def _fold(c: Compiled, v: int, memo: dict[int, Collapsed | None]) -> Collapsed | None:
-    private = [b for b in c.parents_of(v) if len(children_of(c, b)) == 1]
-    if not private:
+def _tree(c: Compiled, v: int, shape: Shape) -> list[int] | None:
+    """``v`` and the variables its entry absorbs, when one einsum over their CPDs is small.
+
+    The entry is the product of those CPDs summed over the absorbed variables: one einsum whose
+    iteration space (every variable of their scopes) is at most ``tuning.FOLD_TREE_ENTRIES``
+    replaces one einsum per parent summed in (a fold of one root parent is the same call).
+    """
+    members = [v]
+    mask = shape[1]
+    while mask:
+        low = mask & -mask
+        mask ^= low
+        members.append(low.bit_length() - 1)
+    if len(members) > tuning.MAX_EINSUM_OPERANDS:
         return None
-    cards = c.cards
-    table, scope, mask = c.table(v), c.scope(v), 0
-    for b in private:
-        tb, sb, mb = memo[b] or (c.table(b), c.scope(b), 0)
+    cards, limit = c.cards, tuning.FOLD_TREE_ENTRIES
+    seen: set[int] = set()
+    space = 1
+    for m in members:
+        for u in c.scope(m):
+            if u not in seen:
+                seen.add(u)
+                space *= cards[u]
+    return members if space <= limit else None
+
+
+def _fold_tree(c: Compiled, members: list[int], shape: Shape) -> Collapsed:
+    label: dict[int, int] = {}
+    operands: list = []
+    for m in members:
+        operands.append(c.table(m))
+        operands.append([label.setdefault(u, len(label)) for u in c.scope(m)])
+    table = np.einsum(*operands, [label[u] for u in shape[0]], order="C")
+    return table, shape[0], shape[1]
+
+
+def _fold(c: Compiled, v: int, shape: Shape, memo: dict[int, Collapsed | None]) -> Collapsed:
+    table, scope = c.table(v), c.scope(v)
+    for b in shape[2]:
+        got = memo[b]
+        tb, sb = (c.table(b), c.scope(b)) if got is None else (got[0], got[1])
         head = [u for u in scope[:-1] if u != b]
         head += [u for u in sb[:-1] if u not in head and u != v]
         new_scope = (*head, v)
-        if len(new_scope) > len(scope) or math.prod([cards[u] for u in new_scope]) > table.size:
-            continue  # only when it makes the table no bigger
         label = {u: i for i, u in enumerate(dict.fromkeys((*scope, *sb)))}  # einsum's sublist form
         table = np.einsum(table, [label[u] for u in scope], tb, [label[u] for u in sb],
                           [label[u] for u in new_scope])
-        scope, mask = new_scope, mask | mb | 1 << b
-    return (np.ascontiguousarray(table), scope, mask) if mask else None
+        scope = new_scope
+    return np.ascontiguousarray(table), scope, shape[1]
 
 
 def collapsed(c: Compiled) -> dict[int, Collapsed]:
@@ -247,8 +335,10 @@ class _Walk:
         # (``x``: the only child of ``f``)
         c = self.c
         while True:
-            entry = collapsed_entry(c, x)
-            if entry is None or not entry[2] >> f & 1 or entry[2] & self.qe or x in self.observed:
+            if x in self.observed:
+                return f
+            shape = collapsed_shape(c, x)
+            if shape is None or not shape[1] >> f & 1 or shape[1] & self.qe:
                 return f
             f = x
             kids = children_of(c, f)
@@ -264,7 +354,7 @@ class _Walk:
         seen_v = set(start_vars)
         stack = list(start_vars)
         relevant, observed, c, qe = self.relevant, self.observed, self.c, self.qe
-        children, memo, n = c.children, c.collapsed_by_var, c.n_factors
+        children, shapes, n = c.children, c.collapsed_shapes, c.n_factors
         scope_ids = c.scope_ids
         while stack:
             v = stack.pop()
@@ -280,12 +370,13 @@ class _Walk:
                 if f in seen_f or not relevant >> f & 1:
                     continue
                 seen_f.add(f)
-                entry = memo.get(f, _UNSEEN)
-                if entry is _UNSEEN:
-                    entry = collapsed_entry(c, f)
-                if entry is not None and not entry[2] & qe and f not in observed:  # type: ignore[index]
+                shape = None if f in observed else shapes.get(f, _UNSEEN)
+                if shape is _UNSEEN:
+                    shape = collapsed_shape(c, f)
+                if shape is not None and not shape[1] & qe:  # type: ignore[index]
+                    collapsed_entry(c, f)  # the table, now that the query uses it
                     found.append(n + f)
-                    scope = entry[1]  # type: ignore[index]
+                    scope = shape[0]  # type: ignore[index]
                 else:
                     found.append(f)
                     scope = scope_ids[f] or c.scope(f)

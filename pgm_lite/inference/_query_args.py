@@ -86,8 +86,12 @@ def _first(pair: tuple[int, Any]) -> int:
 
 def elimination_key(c: Compiled, spec: Any) -> Any:
     """Normalise an elimination-order argument (heuristic name or list) to a hashable key."""
+    if spec.__class__ is str:
+        if spec != "auto":  # the default needs no look-up
+            get_heuristic(spec)  # raises, listing the valid names
+        return spec
     if isinstance(spec, str):
-        get_heuristic(spec)  # raises, listing the valid names
+        get_heuristic(spec)
         return spec
     order = tuple(_var_id(c, v) for v in _names_of(spec, "elimination_order (a heuristic name or a list of variables)"))
     if len(set(order)) != len(order):

@@ -143,6 +143,7 @@ class Plan:
                 self.checks.append(_Check(c, piece, evidence_ids))
         self.subplans = [sp for sp in (self.main, *self.sides) if sp is not None]
         self.peak = max([sp.largest for sp in self.subplans], default=0)
+        self.fresh = True  # not run yet (see posterior)
 
     def posterior(self, codes: Sequence[int], max_memory: int) -> np.ndarray:
         """Return the normalised table of the query for one evidence assignment."""
@@ -159,6 +160,11 @@ class Plan:
         values, _, total = self.main.evaluate(codes)
         if not total > 0:
             raise zero_evidence(c, self.evidence_ids, codes)
+        if self.fresh and values.size <= tuning.LISTED_QUOTIENTS:
+            # a plan's first run divides in Python (the same IEEE quotients as numpy's, so every
+            # run gives the same bits): a first question pays no cold numpy division
+            self.fresh = False
+            return np.array([x / total for x in values.ravel().tolist()]).reshape(values.shape)
         return values / total
 
     def log_sides(self, codes: Sequence[int]) -> float:
