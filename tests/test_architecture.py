@@ -233,6 +233,19 @@ def test_no_private_name_from_a_public_module():
     assert bad == []
 
 
+def test_no_private_module_of_a_dependency_is_imported():
+    # public APIs only (issue 10): e.g. numpy's np.einsum, never numpy._core.multiarray.c_einsum
+    bad = []
+    for module, (path, _) in MODULES.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) and node.level == 0 else [])
+            for name in names:
+                if not name.startswith(("pgm_lite", "__")) and any(p.startswith("_") for p in name.split(".")):
+                    bad.append(f"{module}:{node.lineno} imports {name}")
+    assert bad == []
+
+
 def test_function_level_imports_are_of_allowed_kinds():
     bad = []
     for module, (path, _) in MODULES.items():

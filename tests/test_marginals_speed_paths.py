@@ -146,3 +146,106 @@ def test_shipped_networks_agree_with_per_variable_elimination(name):
     entries = [e for store in (plan.ein_up, plan.ein_belief, plan.ein_down, [*plan.ein_marg.values()])
                for e in store if isinstance(e, tuple)]
     assert any(e[3] is not None for e in entries) == (name == "barley")
+
+
+def _random_evidence(model, rng, k):
+    names = [str(v) for v in rng.choice(model.variables, k, replace=False)]
+    return {v: model.states(v)[int(rng.integers(model.cardinality(v)))] for v in names}
+
+
+def test_one_calibration_normalises_every_marginal_in_one_read_only_buffer():
+    for seed in range(6):
+        rng = np.random.default_rng(seed)
+        bn = random_network(12, max_parents=3, max_cardinality=3, rng=seed)
+        evidence = _random_evidence(bn, rng, 2)
+        if brute_force_joint(bn).reduce(evidence).values.sum() == 0:
+            continue
+        got = pl.JunctionTree(bn).marginals(evidence)
+        expected, _ = _expected(bn, evidence)
+        bases = set()
+        for v, factor in got.items():
+            values = factor.values
+            assert not values.flags.writeable
+            with pytest.raises(ValueError, match="read-only"):
+                values[0] = 0.5
+            if v in evidence:
+                continue
+            assert np.abs(values - expected[v]).max() < TOL
+            assert abs(values.sum() - 1.0) < 1e-15
+            bases.add(id(values.base))
+        assert len(bases) == 1  # views of one buffer, normalised together
+
+
+def test_a_subset_of_variables_gets_its_own_layout():
+    bn = random_network(12, max_parents=3, max_cardinality=3, rng=4)
+    jt = pl.JunctionTree(bn)
+    evidence = {"X2": "s0"}
+    full = jt.marginals(evidence)
+    for wanted in (["X7"], ["X9", "X0"], ["X2", "X5"], ["X2"]):
+        got = jt.marginals(evidence, wanted)
+        assert list(got) == wanted
+        for v in got:
+            np.testing.assert_allclose(got[v].values, full[v].values, rtol=0, atol=1e-15)
+    with pytest.raises(pl.PGMError, match="more than once"):
+        jt.marginals(evidence, ["X9", "X0", "X9"])
+
+
+@pytest.mark.parametrize("small", [0, 2**62])
+def test_small_cliques_send_every_output_from_their_potential(small, monkeypatch):
+    # below tuning.SS_MAX_ENTRIES a clique never builds its belief table (Shafer-Shenoy); above
+    # it, one with many outputs does (Hugin): the marginals are the same either way
+    monkeypatch.setattr(tuning, "SS_MAX_ENTRIES", small)
+    monkeypatch.setattr(tuning, "SS_MAX_OUTPUTS", 0)
+    beliefs = 0
+    for seed in range(6):
+        rng = np.random.default_rng(seed)
+        for model in (random_network(10, max_parents=3, max_cardinality=3, rng=seed, zero_fraction=0.2),
+                      random_markov_network(9, rng=seed)):
+            evidence = _random_evidence(model, rng, 1)
+            if brute_force_joint(model).reduce(evidence).values.sum() == 0:
+                continue
+            jt = pl.JunctionTree(model)
+            got = jt.marginals(evidence)
+            expected, _ = _expected(model, evidence)
+            assert all(np.abs(got[v].values - expected[v]).max() < TOL for v in expected)
+            beliefs += sum(e is not None for plan in jt._plans.values() for e in plan.ein_belief)
+    assert (beliefs > 0) == (small == 0)
+
+
+def test_a_total_below_the_trusted_floor_reruns_scaled(monkeypatch):
+    # the buffer's totals are checked against the floor (here 0.1): a smaller P(evidence)
+    # makes the plan calibrate scaled from then on, with the same answers
+    monkeypatch.setattr(tuning, "SCALING_LOG10_LIMIT", 1.0)
+    bn = random_network(10, max_parents=3, max_cardinality=3, rng=3)
+    rng = np.random.default_rng(3)
+    seen = 0
+    for _ in range(8):
+        evidence = _random_evidence(bn, rng, 3)
+        _, total = _expected(bn, evidence)
+        if total == 0:
+            continue
+        jt = pl.JunctionTree(bn)
+        got = jt.marginals(evidence)
+        expected, _ = _expected(bn, evidence)
+        assert all(np.abs(got[v].values - expected[v]).max() < TOL for v in expected)
+        plan = next(iter(jt._plans.values()))
+        assert plan.scaled == (total < 0.1)
+        seen += plan.scaled
+    assert seen > 0
+
+
+def test_clique_letters_give_the_same_einsums():
+    from pgm_lite.inference._contract import einsum, letters_of, local_subscripts, subscripts
+
+    rng = np.random.default_rng(0)
+    scope = (11, 3, 40, 7)
+    cards = {11: 2, 3: 3, 40: 2, 7: 4}
+    scopes, out = [(3, 11), (40, 7, 3), (7,)], (7, 11)
+    arrays = [rng.random([cards[v] for v in s]) for s in scopes]
+    mine = local_subscripts(letters_of(scope), scopes, out)
+    assert mine == "ba,cdb,d->da"
+    np.testing.assert_array_equal(einsum(mine, *arrays), np.einsum(subscripts(scopes, out), *arrays))
+    out_buffer = np.empty(4)
+    einsum(mine.replace("->da", "->d"), *arrays, out=out_buffer)
+    np.testing.assert_allclose(out_buffer, np.einsum("ba,cdb,d->d", *arrays), rtol=1e-15)
+    assert letters_of(tuple(range(52))) is not None and letters_of(tuple(range(53))) is None

@@ -27,7 +27,7 @@ from ..elimination import CliqueTree, clique_tree, eliminate, greedy_order, min_
 from ..exceptions import MemoryLimitError, PGMError
 from ..factor import DiscreteFactor
 from ._coded import DEFAULT_MAX_MEMORY, Compiled, compiled
-from ._contract import fold_recipe, subscripts
+from ._contract import einsum, fold_recipe, letters_of, local_subscripts, subscripts
 from ._plan import slice_evidence
 from ._query_args import (
     check_max_memory,
@@ -37,21 +37,14 @@ from ._query_args import (
     variable_ids,
     zero_partition,
 )
-from ._scaled_calibration import ScaledCalibration
+from ._scaled_calibration import ScaledCalibration, Targets, posterior_factors
 from ._steps import contraction_path
 
-__all__ = ["JunctionTree", "point_mass"]
+__all__ = ["JunctionTree", "tree_cliques"]
 
 
 class _Rescale(Exception):
     """A plain calibration left the trusted range: run it again scaled."""
-
-
-def point_mass(c: Compiled, v: int, code: int) -> DiscreteFactor:
-    """Return the marginal of an observed variable: all mass on its observed state."""
-    values = np.zeros(c.cards[v])
-    values[code] = 1.0
-    return DiscreteFactor.from_validated((c.names[v],), values, {c.names[v]: c.states[v]})
 
 
 def tree_cliques(c: Compiled, order_key: Any) -> tuple[list, list]:
@@ -263,7 +256,7 @@ class _CalibrationPlan(ScaledCalibration):
         self.floor = 10.0 ** -tuning.SCALING_LOG10_LIMIT
         self.scaled = self._needs_scaling()
         self._recipes: dict[Any, Any] = {}
-        self._targets_of: dict[Any, tuple[dict[int, list[int]], set[int]]] = {}
+        self._targets_of: dict[Any, Targets] = {}
         self.masses: dict[tuple[int, int], DiscreteFactor] = {}  # point masses by (id, code)
 
     def _place_factors(self, jt: JunctionTree, evidence_ids: tuple[int, ...]) -> list[int]:
@@ -279,13 +272,12 @@ class _CalibrationPlan(ScaledCalibration):
         for k in self.preorder:
             if parent[k] is not None:
                 depth[k] = depth[parent[k]] + 1
-        sizes = jt.clique_sizes
-        homes = [cands[0] if len(cands) == 1 else min(cands, key=lambda i: (depth[i], sizes[i], i))
-                 for cands in jt.homes]
+        rank = list(zip(depth, jt.clique_sizes, range(n)))
+        homes = [cands[0] if len(cands) == 1 else min(cands, key=rank.__getitem__) for cands in jt.homes]
         self.inputs: list[list[tuple]] = [[] for _ in range(n)]
-        tables = c.tables
+        tables, factor_scopes = c.tables, c.scopes
         for f, home in enumerate(homes):
-            scope = c.scopes[f]
+            scope = factor_scopes[f]
             if position and not position.keys().isdisjoint(scope):
                 ev = [(a, position[v]) for a, v in enumerate(scope) if v in position]
                 self.inputs[home].append((tables[f], [slice(None)] * len(scope), ev,
@@ -294,27 +286,34 @@ class _CalibrationPlan(ScaledCalibration):
                 self.inputs[home].append((tables[f], None, [], scope))
         #: per clique, how many of its inputs are factors (the rest: ones for uncovered variables)
         self.n_real = [len(i) for i in self.inputs]
-        for k, scope in enumerate(scopes):
-            inputs = self.inputs[k]
-            covered = {v for *_, s in inputs for v in s}
-            if len(covered) < len(scope):
-                for v in scope:
-                    if v not in covered:
-                        inputs.append((np.ones(c.cards[v]), None, [], (v,)))
-            if not inputs:  # every variable observed and no factor placed here: the table is 1
-                inputs.append((np.ones(()), None, [], ()))
         self.psi_subs: list[Any] = [None] * n  # made on first use (:meth:`_psi`)
+        self.letters: list[dict[Any, str] | None] = [None] * n  # per clique, made on first use (:meth:`_words`)
         # the plain run's potential of clique k: the product of its factors over their variables
         # only (declaration order; one factor: its own axes), None without factors; the
         # clique's other variables are not multiplied in (see :meth:`_subs`)
         self.psi_scope: list[tuple[int, ...] | None] = []
+        ones: dict[int, np.ndarray] = {}  # by cardinality
         for k, scope in enumerate(scopes):
-            real = [i[3] for i in self.inputs[k][:self.n_real[k]]]
-            if len(real) == 1:
-                self.psi_scope.append(real[0])
+            inputs = self.inputs[k]
+            if len(inputs) == 1:
+                own = inputs[0][3]
+                self.psi_scope.append(own)
+                if len(own) == len(scope):
+                    continue
+                held = set(own)
             else:
-                held = set().union(*real)
-                self.psi_scope.append(tuple([v for v in scope if v in held]) if real else None)
+                held = set().union(*[i[3] for i in inputs])
+                self.psi_scope.append((scope if len(held) == len(scope) else tuple([v for v in scope if v in held]))
+                                      if inputs else None)
+            if len(held) < len(scope):  # the scaled run multiplies ones in for the others (read only)
+                for v in scope:
+                    if v not in held:
+                        table = ones.get(c.cards[v])
+                        if table is None:
+                            table = ones[c.cards[v]] = np.ones(c.cards[v])
+                        inputs.append((table, None, [], (v,)))
+            if not inputs:  # every variable observed and no factor placed here: the table is 1
+                inputs.append((np.ones(()), None, [], ()))
         return homes
 
     # -- subscripts, made on first use --------------------------------------------------------
@@ -333,14 +332,14 @@ class _CalibrationPlan(ScaledCalibration):
         if subs.__class__ is int:
             return None if subs == 0 else arrays[0]
         if subs.__class__ is not list:
-            return np.einsum(subs, *arrays)
+            return einsum(subs, *arrays)
         acc = arrays[0]
         last = len(subs) - 1
         for i, (step, operand) in enumerate(zip(subs, arrays[1:])):
             # einsum lays its output out like its inputs (order="K"); the messages read the clique
             # table on every call, and strided they run slower (warm all marginals, andes: 26 ->
             # 19 ms), so the last product writes C order (a copy afterwards cost barley 100 ms cold)
-            acc = np.einsum(step.subscripts, acc, operand, order="C" if i == last else "K")
+            acc = einsum(step.subscripts, acc, operand, order="C" if i == last else "K")
         return acc
 
     def _psi_recipe(self, k: int) -> Any:
@@ -352,7 +351,16 @@ class _CalibrationPlan(ScaledCalibration):
         size = math.prod([self.c.cards[v] for v in scope])
         if n_real > 2 and size * n_real > tuning.PSI_FOLD_ENTRIES:
             return fold_recipe(scopes, scope)
-        return subscripts(scopes, scope)
+        return self._words(k, scopes, scope)
+
+    def _words(self, k: int, scopes: Sequence[Sequence[int]], out: Sequence[int]) -> Any:
+        """Einsum subscripts of an einsum at clique ``k`` (its variables lettered once, see ``_contract``)."""
+        letters = self.letters[k]
+        if letters is None:
+            letters = self.letters[k] = letters_of(self.scopes[k])
+            if letters is None:  # past 52 variables: letters local to the einsum (or None)
+                return subscripts(scopes, out)
+        return local_subscripts(letters, scopes, out)
 
     def _subs(self, store: Any, key: int, k: int, others: list[tuple[int, ...]], out: Sequence[int]) -> Any:
         """Make an einsum at clique ``k`` over its potential and ``others`` onto ``out`` (:meth:`_apply` runs it).
@@ -365,11 +373,12 @@ class _CalibrationPlan(ScaledCalibration):
         """
         own, scope, cards = self.psi_scope[k], self.scopes[k], self.c.cards
         scopes = others if own is None else [own, *others]
-        covered = set().union(*scopes)
         extra: list = []
         post = None
         kept = tuple(out)
-        if len(covered) < len(scope):  # fill-in variables no operand holds
+        if (own is None or len(own) < len(scope)) and len(set().union(*scopes)) < len(scope):
+            # fill-in variables no operand holds
+            covered = set().union(*scopes)
             missing = {v for v in out if v not in covered}
             if math.prod([cards[v] for v in out]) <= tuning.BROADCAST_MIN_ENTRIES:
                 missing = set()  # a small result: ones operands cost less than a broadcast
@@ -381,9 +390,9 @@ class _CalibrationPlan(ScaledCalibration):
                 post = (tuple([cards[v] if v not in missing else 1 for v in out]), tuple([cards[v] for v in out]))
         if not scopes:  # no factor, no message, no variable: a table of one
             scopes, extra = [()], [np.ones(())]
-        subs = subscripts(scopes, kept)
+        subs = self._words(k, scopes, kept)
         path = None  # big steps: pairwise (BLAS)
-        if len(scopes) > 1 and math.prod([cards[v] for v in scope]) > tuning.OPTIMIZE_LIMIT:
+        if len(scopes) > 1 and self.size[k] > tuning.OPTIMIZE_LIMIT:
             path = contraction_path(self.c, subs, scopes, kept)
         got = store[key] = subs if not extra and post is None and path is None else (subs, extra, post, path)
         return got
@@ -392,9 +401,9 @@ class _CalibrationPlan(ScaledCalibration):
     def _apply(entry: Any, operands: Sequence[np.ndarray]) -> np.ndarray:
         """Run an einsum made by :meth:`_subs` (its result may be a read-only broadcast view)."""
         if entry.__class__ is str:
-            return np.einsum(entry, *operands)
+            return einsum(entry, *operands)
         subs, extra, post, path = entry
-        got = np.einsum(subs, *operands, *extra) if path is None else np.einsum(subs, *operands, *extra, optimize=path)
+        got = einsum(subs, *operands, *extra) if path is None else np.einsum(subs, *operands, *extra, optimize=path)
         return got if post is None else np.broadcast_to(got.reshape(post[0]), post[1])
 
     def _up_subs(self, k: int) -> Any:
@@ -421,11 +430,13 @@ class _CalibrationPlan(ScaledCalibration):
         return self._subs(self.ein_down, m, p, self._inflow_seps(p, [x for x in self.kids[p] if x != m]), self.sep[m])
 
     def _down_subs(self, m: int) -> Any:
-        got = self.down_subs[m] = subscripts([self.scopes[self.parent[m]]], self.sep[m])
+        p = self.parent[m]
+        got = self.down_subs[m] = self._words(p, [self.scopes[p]], self.sep[m])
         return got
 
     def _marg_subs(self, v: int) -> Any:
-        got = self.marg_subs[v] = subscripts([self.scopes[self.home[v]]], (v,))
+        k = self.home[v]
+        got = self.marg_subs[v] = self._words(k, [self.scopes[k]], (v,))
         return got
 
     def _needs_scaling(self) -> bool:
@@ -477,7 +488,7 @@ class _CalibrationPlan(ScaledCalibration):
                 e = ein[k] or self._up_subs(k)
                 p = psi[k]
                 ops = [up[m] for m in kids[k]] if p is None else [p, *[up[m] for m in kids[k]]]
-                up[k] = np.einsum(e, *ops) if e.__class__ is str else apply(e, ops)
+                up[k] = einsum(e, *ops) if e.__class__ is str else apply(e, ops)
         return up
 
     def log_mass(self, codes: Sequence[int]) -> float:
@@ -503,38 +514,55 @@ class _CalibrationPlan(ScaledCalibration):
         return self._named(self._run_scaled(codes, wanted), wanted, codes)
 
     def _run_plain(self, codes: Sequence[int], wanted: Iterable[int]) -> dict[int, np.ndarray]:
+        """Calibrate unscaled: every unnormalised marginal into one buffer, normalised at once.
+
+        Raises ``_Rescale`` when a marginal's total (a root's total, up to rounding) is not in the
+        trusted range.
+        """
         psi = self._potentials(codes)
         up = self._collect(psi)
         down: list = [None] * len(psi)
-        results: dict[int, np.ndarray] = {}
-        need, visit = self._targets(wanted)
+        targets = self._targets(wanted)
+        offset, starts, lengths, size = targets[2:]
+        buffer = np.empty(size)
         with np.errstate(divide="ignore", invalid="ignore"):  # 0/0 in a message: see below
-            self._distribute(codes, psi, up, down, need, visit, results)
-        return results
+            self._distribute(codes, psi, up, down, targets, buffer)
+        if not size:
+            return {}
+        totals = np.add.reduceat(buffer, starts)
+        floor = self.floor
+        if not all([floor <= t < math.inf for t in totals.tolist()]):
+            raise _Rescale  # the scaled run decides whether a zero is exact
+        buffer /= totals if len(starts) == 1 else np.repeat(totals, lengths)
+        buffer.flags.writeable = False  # the marginals handed out are views of it
+        return {v: buffer[a:a + n] for (v, a), n in zip(offset.items(), lengths)}
 
     def _distribute(self, codes: Sequence[int], psi: list[np.ndarray | None], up: list, down: list,
-                    need: dict[int, list[int]], visit: set[int], results: dict[int, np.ndarray]) -> None:
-        """Downward pass of a plain run: marginals into ``results``, messages into ``down``."""
+                    layout: Targets, buffer: np.ndarray) -> None:
+        """Downward pass of a plain run: unnormalised marginals into ``buffer``, messages into ``down``.
+
+        A clique with few outputs, or a small one, sends each straight from its potential and
+        messages (Shafer-Shenoy: one einsum an output); else it builds its belief once.
+        """
+        need, visit, offset = layout[:3]
+        cards, size, small = self.c.cards, self.size, tuning.SS_MAX_ENTRIES
         for k in self.preorder:
             if k not in visit:
                 continue
             extra = [] if down[k] is None else [down[k]]
             targets = [m for m in self.children[k] if m in visit]
-            if len(need.get(k, ())) + len(targets) <= tuning.SS_MAX_OUTPUTS:
-                self._pass_on(k, psi[k], extra, up, down, need.get(k, ()), targets, results, codes)
+            if size[k] <= small or len(need.get(k, ())) + len(targets) <= tuning.SS_MAX_OUTPUTS:
+                self._pass_on(k, psi[k], extra, up, down, need.get(k, ()), targets, buffer, offset, codes)
                 continue
             own = extra if psi[k] is None else [psi[k], *extra]
             belief = self._apply(self.ein_belief[k] or self._belief_subs(k), [*own, *[up[m] for m in self.kids[k]]])
             if self.parent[k] is None:
                 self._check_root(float(belief.sum()), codes)
             for v in need.get(k, ()):
-                values = np.einsum(self.marg_subs.get(v) or self._marg_subs(v), belief)
-                total = values.sum()
-                if not 0 < total < math.inf:
-                    raise _Rescale
-                results[v] = values / total
+                a = offset[v]
+                einsum(self.marg_subs.get(v) or self._marg_subs(v), belief, out=buffer[a:a + cards[v]])
             for m in targets:
-                sep = np.einsum(self.down_subs[m] or self._down_subs(m), belief)
+                sep = einsum(self.down_subs[m] or self._down_subs(m), belief)
                 if self.unit[m]:
                     down[m] = sep
                     continue
@@ -546,40 +574,25 @@ class _CalibrationPlan(ScaledCalibration):
             raise _Rescale  # the scaled run decides whether a zero is exact
 
     def _pass_on(self, k: int, psi: np.ndarray | None, extra: list, up: list, down: list, homes: Sequence[int],
-                 targets: list[int], results: dict[int, np.ndarray], codes: Sequence[int]) -> None:
-        """Shafer-Shenoy step at clique ``k``: its marginals and downward messages."""
+                 targets: list[int], buffer: np.ndarray, offset: dict[int, int], codes: Sequence[int]) -> None:
+        """Shafer-Shenoy step at clique ``k``: its (unnormalised) marginals and downward messages."""
         kids, apply = self.kids[k], self._apply
         own = extra if psi is None else [psi, *extra]
         ups = [up[m] for m in kids]
         for v in homes:
             e = self.ein_marg.get(v) or self._ss_marg(v)
-            values = np.einsum(e, *own, *ups) if e.__class__ is str else apply(e, [*own, *ups])
-            total = values.sum()
-            if self.parent[k] is None:
-                self._check_root(float(total), codes)
-            elif not 0 < total < math.inf:
-                raise _Rescale
-            results[v] = values / total
+            a = offset[v]
+            if e.__class__ is str:
+                einsum(e, *own, *ups, out=buffer[a:a + self.c.cards[v]])
+            else:
+                buffer[a:a + self.c.cards[v]] = apply(e, [*own, *ups])
         if self.parent[k] is None and not homes:
             self._check_root(float(apply(self.ein_total.get(k) or self._total_subs(k), [*own, *ups])), codes)
         for m in targets:
             e = self.ein_down[m] or self._ss_down(m)
             ops = [*own, *[up[x] for x in kids if x != m]]
-            down[m] = np.einsum(e, *ops) if e.__class__ is str else apply(e, ops)
+            down[m] = einsum(e, *ops) if e.__class__ is str else apply(e, ops)
 
     def _named(self, results: dict[int, np.ndarray], wanted: Iterable[int],
                codes: Sequence[int]) -> dict[str, DiscreteFactor]:
-        c = self.c
-        out = {}
-        observed = dict(zip(self.evidence_ids, codes))
-        masses = self.masses
-        for v in wanted:
-            if v in observed:
-                mass = masses.get((v, observed[v]))
-                if mass is None:  # factors are immutable: one per observed state, shared
-                    mass = masses[v, observed[v]] = point_mass(c, v, observed[v])
-                out[c.names[v]] = mass
-            else:
-                out[c.names[v]] = DiscreteFactor.from_validated((c.names[v],), results[v],
-                                                                {c.names[v]: c.states[v]})
-        return out
+        return posterior_factors(self.c, results, wanted, dict(zip(self.evidence_ids, codes)), self.masses)

@@ -2,25 +2,56 @@
 
 Each table carries a power-of-two exponent (``_contract``), so no message leaves float64
 whatever the magnitudes; ``_calibration._CalibrationPlan`` runs it when a plain calibration
-cannot be trusted. Also the traversal helpers both calibrations share.
+cannot be trusted. Also the traversal helpers both calibrations share, and the factors they return.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
+from ..factor import DiscreteFactor
 from ._coded import Compiled
 from ._contract import Exponent, fold_recipe, normalise, run_fold
 from ._plan import slice_evidence
 from ._query_args import zero_evidence
 
-__all__ = ["ScaledCalibration"]
+__all__ = ["ScaledCalibration", "Targets", "point_mass", "posterior_factors"]
+
+#: wanted variables per home clique, cliques to visit, and the marginals' layout in one buffer:
+#: offset per variable, the offsets in order, their lengths, the buffer's size
+Targets = tuple[dict[int, list[int]], set[int], dict[int, int], list[int], list[int], int]
 
 _LN2 = math.log(2)
+
+
+def point_mass(c: Compiled, v: int, code: int) -> DiscreteFactor:
+    """Return the marginal of an observed variable: all mass on its observed state."""
+    values = np.zeros(c.cards[v])
+    values[code] = 1.0
+    return DiscreteFactor.from_validated((c.names[v],), values, {c.names[v]: c.states[v]})
+
+
+def posterior_factors(c: Compiled, results: Mapping[int, np.ndarray], wanted: Iterable[int],
+                      observed: Mapping[int, int], masses: dict[tuple[int, int], DiscreteFactor]) -> dict[str, DiscreteFactor]:
+    """``{name: factor}`` of ``wanted`` ids: ``results[v]`` (unobserved), or a point mass (``observed``).
+
+    Point masses are kept in ``masses`` by ``(id, code)`` (factors are immutable, so shared).
+    """
+    names, states = c.names, c.states
+    out = {}
+    for v in wanted:
+        if v in observed:
+            mass = masses.get((v, observed[v]))
+            if mass is None:
+                mass = masses[v, observed[v]] = point_mass(c, v, observed[v])
+            out[names[v]] = mass
+        else:
+            out[names[v]] = DiscreteFactor.from_validated((names[v],), results[v], {names[v]: states[v]})
+    return out
 
 
 class ScaledCalibration:
@@ -39,36 +70,43 @@ class ScaledCalibration:
     unit: list[bool]
     home: dict[int, int]
     _recipes: dict[Any, Any]
-    _targets_of: dict[Any, tuple[dict[int, list[int]], set[int]]]
+    _targets_of: dict[Any, Targets]
 
     def _inflow(self, k: int) -> list:
         """Scopes of clique ``k``'s table and of its downward message (if any)."""
         sep = self.sep[k]
         return [self.scopes[k]] if sep is None else [self.scopes[k], sep]
 
-    def _targets(self, wanted: Iterable[int]) -> tuple[dict[int, list[int]], set[int]]:
-        """Wanted variables per home clique, and the cliques on the way from a root to those.
+    def _targets(self, wanted: Iterable[int]) -> Targets:
+        """Wanted variables per home clique, the cliques on the way from a root to those, a layout.
 
-        Kept for a few ``wanted`` tuples or ranges (a warm run asks for the same ones again);
-        callers only read them.
+        The layout places every wanted unobserved variable's marginal in one buffer (a plain
+        run fills it, then normalises all of them at once). Kept for a few ``wanted`` tuples or
+        ranges (a warm run asks for the same ones again); callers only read them.
         """
         key = wanted if wanted.__class__ is tuple or wanted.__class__ is range else None
         got = self._targets_of.get(key) if key is not None else None
         if got is not None:
             return got
         need: dict[int, list[int]] = {}
+        offset: dict[int, int] = {}
+        size = 0
+        home, cards = self.home, self.c.cards
         for v in wanted:
-            if v in self.home:
-                need.setdefault(self.home[v], []).append(v)
+            if v in home and v not in offset:
+                need.setdefault(home[v], []).append(v)
+                offset[v] = size
+                size += cards[v]
         visit = set(self.roots)
         for k in need:
             at: int | None = k
             while at is not None and at not in visit:
                 visit.add(at)
                 at = self.parent[at]
+        got = (need, visit, offset, list(offset.values()), [cards[v] for v in offset], size)
         if key is not None and len(self._targets_of) < 8:
-            self._targets_of[key] = (need, visit)
-        return need, visit
+            self._targets_of[key] = got
+        return got
 
     def _unit_messages(self, jt: Any, homes: list[int], observed: set[int]) -> None:
         """``unit[k]``: the upward message of k is exactly one (Bayesian networks).
@@ -95,9 +133,12 @@ class ScaledCalibration:
         """``home[v]``: the smallest clique holding unobserved variable ``v`` (its marginal's source)."""
         cards = self.c.cards
         self.home: dict[int, int] = {}
+        #: per clique, its table's entries (evidence sliced out)
+        self.size: list[int] = []
         home, best = self.home, dict[int, int]()
         for k, scope in enumerate(self.scopes):
             size = math.prod([cards[v] for v in scope])
+            self.size.append(size)
             for v in scope:
                 if v not in home or size < best[v]:
                     home[v], best[v] = k, size
@@ -181,7 +222,7 @@ class ScaledCalibration:
         psi, psi_exp, up, up_exp = self._scaled_upward(codes)
         if self._log_roots(psi, psi_exp, up, up_exp) == -math.inf:
             raise zero_evidence(self.c, self.evidence_ids, codes)
-        need, visit = self._targets(wanted)
+        need, visit, *_ = self._targets(wanted)
         down: list = [None] * len(psi)
         results: dict[int, np.ndarray] = {}
         for k in self.preorder:

@@ -15,17 +15,16 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import numpy as np
-
 from .. import tuning
 from ..exceptions import MemoryLimitError
 from ..factor import DiscreteFactor
-from ._calibration import JunctionTree, point_mass
+from ._calibration import JunctionTree
 from ._coded import DEFAULT_MAX_MEMORY, Compiled, compiled
-from ._contract import subscripts
+from ._contract import einsum, subscripts
 from ._plan import SubPlan, check_memory, slice_evidence
 from ._prune import ancestor_mask
 from ._query_args import check_max_memory, elimination_key, evidence_codes, variable_ids
+from ._scaled_calibration import point_mass, posterior_factors
 from .variable_elimination import Plan
 
 __all__ = ["JunctionTree", "calibration_cost", "marginals", "plan_cost", "plan_cost_floor"]
@@ -117,8 +116,7 @@ class _JointPlan:
         position = {v: j for j, v in enumerate(evidence_ids)}
         self.inputs: list[tuple] = []
         scopes = []
-        for f in range(c.n_factors):
-            scope = c.scopes[f]
+        for f, scope in enumerate(c.scopes):
             if position.keys().isdisjoint(scope):
                 self.inputs.append((c.table(f), None, []))
                 scopes.append(scope)
@@ -127,8 +125,8 @@ class _JointPlan:
                 self.inputs.append((c.table(f), [slice(None)] * len(scope), slots))
                 scopes.append(tuple([v for v in scope if v not in position]))
         everything = list(range(c.n_factors))
-        #: per unobserved variable: factor ids, einsum subscripts onto it, (its name,), {name: states}
-        self.reads: dict[int, tuple[list[int], Any, tuple[str], dict[str, tuple[str, ...]]]] = {}
+        #: per unobserved variable: factor ids, einsum subscripts onto it
+        self.reads: dict[int, tuple[list[int], Any]] = {}
         for v in range(len(c.names)):
             if v in position:
                 continue
@@ -137,8 +135,7 @@ class _JointPlan:
                 fids = [f for f in everything if mask >> f & 1]
             else:
                 fids = everything
-            self.reads[v] = (fids, subscripts([scopes[f] for f in fids], (v,)), (c.names[v],),
-                             {c.names[v]: c.states[v]})
+            self.reads[v] = (fids, subscripts([scopes[f] for f in fids], (v,)))
         #: bytes of the largest marginal (checked against ``max_memory``)
         self.largest = 8 * max([c.cards[v] for v in self.reads], default=1)
         #: point masses of observed variables by (id, code): factors are immutable, so shared
@@ -146,26 +143,18 @@ class _JointPlan:
 
     def run(self, codes: Sequence[int], wanted: Sequence[int]) -> dict[str, DiscreteFactor] | None:
         """Return the marginals of ``wanted`` for these evidence codes, or None (see the class)."""
-        c = self.c
         arrays = slice_evidence(self.inputs, codes)
-        observed = dict(zip(self.evidence_ids, codes))
-        out = {}
-        floor, reads, names, masses = self.floor, self.reads, c.names, self.masses
+        reads, floor = self.reads, self.floor
+        results = {}
         for v in wanted:
-            if v in observed:
-                key = (v, observed[v])
-                mass = masses.get(key)
-                if mass is None:
-                    mass = masses[key] = point_mass(c, v, observed[v])
-                out[names[v]] = mass
-                continue
-            fids, subs, variables, states = reads[v]
-            values = np.einsum(subs, *[arrays[f] for f in fids])
-            total = float(values.sum())
-            if not floor <= total < math.inf:
-                return None
-            out[variables[0]] = DiscreteFactor.from_validated(variables, values / total, states)
-        return out
+            if v in reads:
+                fids, subs = reads[v]
+                values = einsum(subs, *[arrays[f] for f in fids])
+                total = float(values.sum())
+                if not floor <= total < math.inf:
+                    return None
+                results[v] = values / total
+        return posterior_factors(self.c, results, wanted, dict(zip(self.evidence_ids, codes)), self.masses)
 
 
 def _joint_plan(c: Compiled, evidence_ids: tuple[int, ...], max_memory: int) -> _JointPlan | None:
