@@ -99,7 +99,9 @@ class DiscreteFactor:
     ) -> DiscreteFactor:
         """Build a factor without validation or copies (engines; callers guarantee consistency).
 
-        ``values`` is made read-only in place; pass an array nobody else writes to.
+        ``values`` is made read-only in place; pass an array nobody else writes to. A ``states``
+        dict over exactly ``variables``, in that order, is kept as it is (not copied): do not
+        change it afterwards.
 
         Examples
         --------
@@ -108,11 +110,14 @@ class DiscreteFactor:
         False
         """
         self = object.__new__(cls)
-        self._variables = tuple(variables)
+        names = self._variables = variables if variables.__class__ is tuple else tuple(variables)
         if values.flags.writeable:
             values.flags.writeable = False
         self._values = values
-        self._states = {v: states[v] for v in self._variables}
+        # a dict over exactly these variables, in order, is shared: a factor never changes its
+        # own (``states`` hands out copies)
+        self._states = states if states.__class__ is dict and tuple(states) == names else \
+            {v: states[v] for v in names}
         return self
 
     @property

@@ -6,7 +6,8 @@
   pass over the CPDs, and agree either way, also after a change;
 - a piece past FUSE_LIMIT but with little work runs as one einsum, answering as brute force
   and bit for bit alike on every call;
-- the witness of a side piece visits its CPDs parents first.
+- the witness of a side piece visits its CPDs parents first, and reads small tables from Python
+  lists with the same outcome as numpy rows.
 """
 
 import math
@@ -20,7 +21,7 @@ import pgm_lite as pl
 from pgm_lite import tuning
 from pgm_lite.inference._coded import compiled
 from pgm_lite.inference._prune import ancestor_mask, children_of
-from pgm_lite.inference.variable_elimination import _parents_first
+from pgm_lite.inference.variable_elimination import _Check, _parents_first
 from pgm_lite.testing import brute_force_joint, random_network
 
 DATA = pathlib.Path(__file__).parent / "data"
@@ -164,3 +165,30 @@ def test_side_piece_witness_visits_parents_first():
     for _, parents, v in order:
         assert set(parents) <= done
         done.add(v)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_side_piece_witness_lists_agree_with_numpy_rows(seed, monkeypatch):
+    rng = np.random.default_rng(seed)
+    bn = random_network(9, max_parents=3, max_cardinality=3, rng=seed, zero_fraction=0.4)
+    c = compiled(bn)
+    factors = list(range(len(c.names)))
+    cases = []
+    for _ in range(60):
+        observed = tuple(sorted(rng.choice(len(c.names), 3, replace=False).tolist()))
+        cases.append((observed, tuple(int(rng.integers(c.cards[v])) for v in observed)))
+
+    class _Plan:  # what _witness reads of its plan
+        evidence_ids: tuple = ()
+
+    outcomes = {}
+    lists = tuning.WITNESS_LIST_ENTRIES
+    for limit in (lists, 0):  # Python lists, then numpy rows for every table
+        monkeypatch.setattr(tuning, "WITNESS_LIST_ENTRIES", limit)
+        got = []
+        for observed, codes in cases:
+            _Plan.evidence_ids = observed
+            got.append(_Check(c, factors, observed)._witness(c, _Plan, codes))
+        outcomes[limit] = got
+    assert outcomes[0] == outcomes[lists]
+    assert True in outcomes[0] and False in outcomes[0]  # both outcomes were exercised

@@ -62,16 +62,17 @@ class _Codes:
 
     def __init__(self, states: list[tuple[str, ...]]) -> None:
         self._states = states
-        self._maps: list[dict[str, int] | None] = [None] * len(states)
+        #: the maps built so far (None: not yet); ``maps[i] or codes[i]`` skips a call (hot paths)
+        self.maps: list[dict[str, int] | None] = [None] * len(states)
 
     def __getitem__(self, i: int) -> dict[str, int]:
-        got = self._maps[i]
+        got = self.maps[i]
         if got is None:
-            got = self._maps[i] = {s: j for j, s in enumerate(self._states[i])}
+            got = self.maps[i] = {s: j for j, s in enumerate(self._states[i])}
         return got
 
     def __len__(self) -> int:
-        return len(self._maps)
+        return len(self.maps)
 
 
 class Compiled:
@@ -110,7 +111,7 @@ class Compiled:
     # cost it resizes (and cache misses) that fixed slots do not
     __slots__ = ("version", "names", "index", "states", "cards", "codes", "is_bn", "lazy_structure",
                  "_model", "_cpds", "_all_cpds", "_tables", "parent_ids", "scope_ids", "successors",
-                 "_complete", "_structured", "n_factors", "_has_zero", "_magnitudes", "plans", "calls",
+                 "_complete", "_structured", "n_factors", "zeros", "_magnitudes", "plans", "calls",
                  "children", "children_complete", "ancestry", "topological_rank", "collapsed_by_var",
                  "collapsed_shapes", "positive", "log_partition", "junction_trees", "extra", "__weakref__")
 
@@ -159,7 +160,8 @@ class Compiled:
         self._complete = not self.is_bn
         self._structured = not self.is_bn
         self.n_factors = len(self.scope_ids)
-        self._has_zero: list[bool | None] = [None] * self.n_factors
+        #: per factor, whether its table holds a zero (None: not read yet, see :meth:`zero_in`)
+        self.zeros: list[bool | None] = [None] * self.n_factors
         self._magnitudes: dict[int, tuple[float, float]] = {}
         self.plans: dict[tuple, Any] = {}
         #: ``pl.query`` calls by their arguments' shape (``variable_elimination._Call``)
@@ -267,12 +269,12 @@ class Compiled:
 
     def zero_in(self, f: int) -> bool:
         """Whether factor ``f``'s table holds a zero."""
-        got = self._has_zero[f]
+        got = self.zeros[f]
         if got is None:
             table = self._tables[f]
             if table is None:  # a CPD as read: renormalising its rows makes no entry zero
                 table = (self._cpds[f] or self._cpd(f)).table
-            got = self._has_zero[f] = _has_zero(table)
+            got = self.zeros[f] = _has_zero(table)
         return got
 
     @property
@@ -292,6 +294,23 @@ class Compiled:
         entry = self.collapsed_by_var[f - self.n_factors]
         assert entry is not None
         return entry[0], entry[1]
+
+    def tables_of(self, ids: list[int]) -> tuple[list[np.ndarray], list[tuple[int, ...]]]:
+        """Tables and scopes of factor ids ``ids`` (as :meth:`table_of`; one call for a whole piece)."""
+        n, tables, scopes, entries = self.n_factors, self._tables, self.scope_ids, self.collapsed_by_var
+        got_tables: list[np.ndarray] = []
+        got_scopes: list[tuple[int, ...]] = []
+        for f in ids:
+            if f < n:
+                table, scope = tables[f], scopes[f]
+                got_tables.append(self.table(f) if table is None else table)
+                got_scopes.append(scope or self.scope(f))
+            else:
+                entry = entries[f - n]
+                assert entry is not None
+                got_tables.append(entry[0])
+                got_scopes.append(entry[1])
+        return got_tables, got_scopes
 
     def magnitude_of(self, f: int) -> tuple[float, float]:
         """``(log10 max, log10 min nonzero)`` of factor id ``f``'s table."""

@@ -92,23 +92,28 @@ class SubPlan:
         position = dict(zip(evidence_ids, range(len(evidence_ids))))
         observed = position.keys()
         inputs: list[tuple[np.ndarray, Any]] = []
-        input_scopes: list[tuple[int, ...]] = []
-        table_of, batch = self.c.table_of, self.batch
-        for f in self.factor_ids:
-            table, scope = table_of(f)
+        tables, input_scopes = self.c.tables_of(self.factor_ids)
+        batch = self.batch
+        for k, (table, scope) in enumerate(zip(tables, input_scopes)):
             if observed.isdisjoint(scope):
                 inputs.append((table, None))
-                input_scopes.append(scope)
                 continue
             ev_axes: list[int] = []
             rest_axes: list[int] = []
-            for a, v in enumerate(scope):
-                (ev_axes if v in position else rest_axes).append(a)
-            rest = tuple([scope[a] for a in rest_axes])
+            picks: list[int] = []
+            rest: list[int] = []
+            for a, v in enumerate(scope):  # (loops, not comprehensions: a new question plans once)
+                j = position.get(v)
+                if j is None:
+                    rest_axes.append(a)
+                    rest.append(v)
+                else:
+                    ev_axes.append(a)
+                    picks.append(j)
             # the same view np.moveaxis gives, without its argument normalisation (cold planning)
             moved = table if ev_axes[-1] == len(ev_axes) - 1 else table.transpose(ev_axes + rest_axes)
-            inputs.append((moved, itemgetter(*[position[scope[a]] for a in ev_axes])))
-            input_scopes.append((BATCH, *rest) if batch else rest)
+            inputs.append((moved, itemgetter(*picks)))
+            input_scopes[k] = (BATCH, *rest) if batch else tuple(rest)
         self.inputs, self.input_scopes = inputs, input_scopes
 
     def _one_einsum(self, hidden: set[int]) -> bool:
@@ -118,8 +123,12 @@ class SubPlan:
         demand (:meth:`planned_steps`); only the result is allocated.
         """
         cards = self.c.cards
-        out_size = math.prod([cards[v] for v in self.out])
-        space = out_size * math.prod([cards[v] for v in hidden])
+        out_size = 1
+        for v in self.out:  # (loops, not comprehensions: a new question plans once)
+            out_size *= cards[v]
+        space = out_size
+        for v in hidden:
+            space *= cards[v]
         n_ops = len(self.input_scopes)
         # a bigger piece is planned step by step at once (not on a later run): every call runs
         # the same program, so an answer never depends on what ran before (issue 12)
@@ -133,7 +142,9 @@ class SubPlan:
         self.final = (tuple(range(n_ops)), subs)
         self.slot_scopes = list(self.input_scopes)
         self.largest, self.largest_scope = out_size, self.out
-        self.scaled = self._needs_scaling()
+        # a Bayesian network's one einsum (no program, few operands) never needs scaling: the
+        # answer of _needs_scaling, known without asking
+        self.scaled = False if self.c.is_bn else self._needs_scaling()
         return True
 
     # -- planning ----------------------------------------------------------------------------
@@ -198,7 +209,13 @@ class SubPlan:
         ``total`` is the sum of ``table`` (its value for a max-product plan).
         """
         if not self.scaled:
-            table = self._run(codes)
+            if self.steps is None and not self._ran and self.final[0]:
+                # a new question's one einsum (see _one_einsum): _run's first run, inline
+                self._ran = True
+                table = np.einsum(self.final[1], *[table if pick is None else table[pick(codes)]
+                                                   for table, pick in self.inputs])
+            else:
+                table = self._run(codes)
             # a small table is summed in Python (numpy's reduction costs about a microsecond)
             total = math.fsum(table.ravel().tolist()) if table.size <= 64 else float(table.sum())
             if self.floor <= total < math.inf:

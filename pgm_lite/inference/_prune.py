@@ -351,38 +351,44 @@ class _Walk:
         if not self.collapse:
             return self.plain(start_vars, seen_f)  # type: ignore[return-value]
         found = []
-        seen_v = set(start_vars)
-        stack = list(start_vars)
         relevant, observed, c, qe = self.relevant, self.observed, self.c, self.qe
+        blocked = observed.union(start_vars)  # variables reached, and the observed ones
+        stack = list(start_vars)
         children, shapes, n = c.children, c.collapsed_shapes, c.n_factors
-        scope_ids = c.scope_ids
+        scope_ids, entries = c.scope_ids, c.collapsed_by_var
         while stack:
             v = stack.pop()
             kids = children[v]
             for f in (v, *(children_of(c, v) if kids is None else kids)):
-                if not relevant >> f & 1:
-                    continue  # barren, and so are its descendants (a relevant one would make f relevant)
+                if f in seen_f or not relevant >> f & 1:
+                    # taken (a factor found is where its own walk below stops), or barren, and
+                    # so are its descendants (a relevant one would make f relevant)
+                    continue
                 below = children[f]
                 if below is None:
                     below = children_of(c, f)
                 if len(below) == 1:
-                    f = self._through_absorbed(f, below[0])
-                if f in seen_f or not relevant >> f & 1:
-                    continue
+                    x = below[0]  # _through_absorbed's first test inline (most walks stop there)
+                    shape = None if x in observed else shapes.get(x, _UNSEEN)
+                    if shape is _UNSEEN or shape is not None and shape[1] >> f & 1 and not shape[1] & qe:  # type: ignore[index]
+                        f = self._through_absorbed(f, x)
+                        if f in seen_f or not relevant >> f & 1:
+                            continue
                 seen_f.add(f)
                 shape = None if f in observed else shapes.get(f, _UNSEEN)
                 if shape is _UNSEEN:
                     shape = collapsed_shape(c, f)
                 if shape is not None and not shape[1] & qe:  # type: ignore[index]
-                    collapsed_entry(c, f)  # the table, now that the query uses it
+                    if f not in entries:
+                        collapsed_entry(c, f)  # the table, now that the query uses it
                     found.append(n + f)
                     scope = shape[0]  # type: ignore[index]
                 else:
                     found.append(f)
                     scope = scope_ids[f] or c.scope(f)
                 for u in scope:
-                    if u not in seen_v and u not in observed:
-                        seen_v.add(u)
+                    if u not in blocked:
+                        blocked.add(u)
                         stack.append(u)
         return found
 
@@ -410,10 +416,14 @@ def _bn_pieces(c: Compiled, query_ids: Ids, evidence_ids: tuple[int, ...], colla
         found = walk.component(query_ids, taken)
     main = sorted(found)
     sides = []
+    zeros = c.zeros
     for e in evidence_ids:
         # a piece without an observed CPD holding a zero has a positive total (its unobserved
         # CPDs sum to one, its observed ones are positive): only such CPDs can make e impossible
-        if e in taken or not c.zero_in(e):
+        if e in taken:
+            continue
+        zero = zeros[e]
+        if not (c.zero_in(e) if zero is None else zero):
             continue
         hidden = [u for u in c.scope(e) if u not in observed]
         if not hidden:

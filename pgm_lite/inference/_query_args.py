@@ -64,24 +64,21 @@ def evidence_codes(c: Compiled, evidence: Mapping[str, Any] | None,
     if not evidence:
         return (), ()
     index = c.index
-    pairs = []
+    by_id: dict[int, Any] = {}
     for v, s in evidence.items():
         i = index.get(v) if v.__class__ is str else None
-        pairs.append((_var_id(c, v) if i is None else i, s))
-    pairs.sort(key=_first)
-    ids = tuple([i for i, _ in pairs])
-    if query_ids and not set(ids).isdisjoint(query_ids):
+        by_id[_var_id(c, v) if i is None else i] = s
+    ids = tuple(sorted(by_id))  # (distinct keys of a dict name distinct variables)
+    if query_ids and not by_id.keys().isdisjoint(query_ids):
         both = [c.names[i] for i in ids if i in query_ids]
         raise PGMError(f"variable(s) {both} are both queried and observed; drop them from one side")
     codes = []
-    for i, s in pairs:
-        code = c.codes[i].get(s) if s.__class__ is str else None
+    maps, code_maps = c.codes.maps, c.codes
+    for i in ids:
+        s = by_id[i]
+        code = (maps[i] or code_maps[i]).get(s) if s.__class__ is str else None
         codes.append(state_code(c, i, s) if code is None else code)
     return ids, tuple(codes)
-
-
-def _first(pair: tuple[int, Any]) -> int:
-    return pair[0]
 
 
 def elimination_key(c: Compiled, spec: Any) -> Any:

@@ -18,7 +18,7 @@ from ..exceptions import NumericRangeError
 from ..factor import DiscreteFactor
 from ._coded import DEFAULT_MAX_MEMORY, Compiled, compiled
 from ._plan import SubPlan, check_memory
-from ._prune import positive_states, prune
+from ._prune import _bn_pieces, positive_states, prune
 from ._query_args import (
     elimination_key,
     evidence_codes,
@@ -71,14 +71,23 @@ class _Check:
         proves the piece's total positive; False proves nothing (the exact check runs then).
         """
         if self.forward is None:
-            self.forward = _parents_first(c, self.factors)
+            self.forward = [_witness_step(*item) for item in _parents_first(c, self.factors)]
         state = dict(zip(plan.evidence_ids, codes))
-        for table, parents, v in self.forward:
-            row = table[tuple([state[u] for u in parents])] if parents else table
+        for v, parents, strides, best, positive, table in self.forward:
             s = state.get(v)
+            if best is None:  # a big table: its row read by numpy
+                row = table[tuple([state[u] for u in parents])] if parents else table
+                if s is None:
+                    state[v] = int(row.argmax())  # a CPD row sums to one: its largest entry is positive
+                elif not row[s] > 0:
+                    return False
+                continue
+            r = 0
+            for u, stride in zip(parents, strides):
+                r += state[u] * stride
             if s is None:
-                state[v] = int(row.argmax())  # a CPD row sums to one: its largest entry is positive
-            elif not row[s] > 0:
+                state[v] = best[r]
+            elif not positive[r][s]:
                 return False
         return True
 
@@ -102,6 +111,25 @@ def _parents_first(c: Compiled, factors: Sequence[int]) -> list[tuple]:
                 stack.append((u, True))
                 stack.extend([(p, False) for p in items[u][1] if p in items and p not in placed])
     return order
+
+
+def _witness_step(table: np.ndarray, parents: tuple[int, ...], v: int) -> tuple:
+    """``(v, parents, strides, best, positive, table)``: one CPD as :meth:`_Check._witness` reads it.
+
+    For a table of at most ``tuning.WITNESS_LIST_ENTRIES`` entries, ``best[r]`` is the most likely
+    state of row ``r`` (rows in C order of the parents' states, ``r = sum(state * stride)``) and
+    ``positive[r][s]`` whether entry ``s`` of that row is positive, as Python lists (no numpy
+    call per check); a bigger table keeps ``best = None`` and is read row by row.
+    """
+    if table.size > tuning.WITNESS_LIST_ENTRIES:
+        return v, parents, (), None, None, table
+    strides = []
+    stride = 1
+    for card in reversed(table.shape[:-1]):
+        strides.append(stride)
+        stride *= card
+    rows = table.reshape(-1, table.shape[-1])
+    return v, parents, tuple(reversed(strides)), rows.argmax(axis=1).tolist(), (rows > 0).tolist(), table
 
 
 def _guard_inputs(c: Compiled, factor_ids: Sequence[int], evidence_ids: tuple[int, ...]) -> list[tuple]:
@@ -129,7 +157,8 @@ class Plan:
 
     def __init__(self, c: Compiled, query_ids: tuple[int, ...], evidence_ids: tuple[int, ...],
                  order_key: Any, *, need_value: bool = False, collapse: bool = True) -> None:
-        main, sides, relevant = prune(c, query_ids, evidence_ids, need_value=need_value, collapse=collapse)
+        main, sides, relevant = _bn_pieces(c, query_ids, evidence_ids, collapse) if c.is_bn and not need_value \
+            else prune(c, query_ids, evidence_ids, need_value=need_value, collapse=collapse)  # (prune's first case)
         self.c = c
         self.query_ids, self.evidence_ids, self.relevant = query_ids, evidence_ids, relevant
         self.order_key = order_key
@@ -141,8 +170,12 @@ class Plan:
                 self.sides.append(SubPlan(c, piece, evidence_ids, (), order_key))
             else:
                 self.checks.append(_Check(c, piece, evidence_ids))
-        self.subplans = [sp for sp in (self.main, *self.sides) if sp is not None]
-        self.peak = max([sp.largest for sp in self.subplans], default=0)
+        if self.sides:
+            self.subplans = [sp for sp in (self.main, *self.sides) if sp is not None]
+        else:  # (a posterior's usual plan: no comprehension to build)
+            self.subplans = [] if self.main is None else [self.main]
+        self.peak = max([sp.largest for sp in self.subplans], default=0) if self.sides else \
+            (0 if self.main is None else self.main.largest)
         self.fresh = True  # not run yet (see posterior)
 
     def posterior(self, codes: Sequence[int], max_memory: int) -> np.ndarray:
@@ -164,7 +197,8 @@ class Plan:
             # a plan's first run divides in Python (the same IEEE quotients as numpy's, so every
             # run gives the same bits): a first question pays no cold numpy division
             self.fresh = False
-            return np.array([x / total for x in values.ravel().tolist()]).reshape(values.shape)
+            quotients = np.array(list(map(total.__rtruediv__, values.ravel().tolist())))
+            return quotients if values.ndim == 1 else quotients.reshape(values.shape)
         return values / total
 
     def log_sides(self, codes: Sequence[int]) -> float:
@@ -232,12 +266,17 @@ def query(model: Any, variables: str | Sequence[str], evidence: Mapping[str, Any
     """
     c = compiled(model)
     key = _call_key(variables, evidence, elimination_order)
-    call = c.calls.get(key) if key is not None else None
+    try:
+        call = c.calls.get(key) if key is not None else None
+    except TypeError:  # unhashable: the full path validates it
+        key = call = None
     codes = call.codes(c, evidence) if call is not None else None
     if codes is None:  # first call with these arguments' shape, or a state given another way
         query_ids = variable_ids(c, variables)
         evidence_ids, codes = evidence_codes(c, evidence, query_ids)
-        call = _Call(c, get_plan(c, query_ids, evidence_ids, elimination_key(c, elimination_order)), evidence)
+        order_key = "auto" if elimination_order.__class__ is str and elimination_order == "auto" else \
+            elimination_key(c, elimination_order)  # (the default needs no look-up)
+        call = _Call(c, get_plan(c, query_ids, evidence_ids, order_key))
         if key is not None:
             if len(c.calls) >= tuning.MAX_CACHED_PLANS:
                 c.calls.clear()
@@ -250,23 +289,34 @@ def query(model: Any, variables: str | Sequence[str], evidence: Mapping[str, Any
 class _Call:
     """What a repeated ``query`` call reuses: its plan, result names, and how to read the codes."""
 
-    def __init__(self, c: Compiled, plan: Plan, evidence: Mapping[str, Any] | None) -> None:
+    __slots__ = ("plan", "names", "states", "reads")
+
+    def __init__(self, c: Compiled, plan: Plan) -> None:
         self.plan = plan
-        self.names = tuple([c.names[i] for i in plan.query_ids])
-        self.states = {c.names[i]: c.states[i] for i in plan.query_ids}
-        self.reads = [(c.names[i], c.codes[i]) for i in plan.evidence_ids]  # sorted by id, like codes
+        names, states = c.names, c.states
+        found: dict[str, tuple[str, ...]] = {}
+        for i in plan.query_ids:  # (a loop, not comprehensions: a new question builds this once)
+            found[names[i]] = states[i]
+        self.names = tuple(found)
+        self.states = found
+        #: ``(name, state name -> code)`` per observed variable, sorted by id like the codes;
+        #: read on the second call (a question asked once never needs it)
+        self.reads: list[tuple[str, dict[str, int]]] | None = None
 
     def codes(self, c: Compiled, evidence: Any) -> tuple[int, ...] | None:
         """Return the evidence codes if every state is given by its name, else None (the full path decides)."""
+        reads = self.reads
+        if reads is None:
+            reads = self.reads = [(c.names[i], c.codes[i]) for i in self.plan.evidence_ids]
         try:
-            codes = tuple([code_of.get(evidence[name]) for name, code_of in self.reads])
+            codes = tuple([code_of.get(evidence[name]) for name, code_of in reads])
         except (TypeError, KeyError):
             return None
         return None if None in codes else codes  # type: ignore[return-value]
 
 
 def _call_key(variables: Any, evidence: Any, elimination_order: Any) -> tuple | None:
-    """Hashable shape of a ``query`` call (None when it has none: the full path validates it)."""
+    """Shape of a ``query`` call as a cache key (None when it has none: the full path validates it)."""
     if evidence is not None and evidence.__class__ is not dict:
         return None
     kind = variables.__class__
@@ -276,13 +326,8 @@ def _call_key(variables: Any, evidence: Any, elimination_order: Any) -> tuple | 
         if not isinstance(elimination_order, (list, tuple)):
             return None
         elimination_order = tuple(elimination_order)
-    key = (variables if kind is str else tuple(variables),
-           tuple(evidence) if evidence else (), elimination_order)
-    try:
-        hash(key)
-    except TypeError:
-        return None
-    return key
+    # (hashable unless a name is not: query catches that when it looks the key up)
+    return (variables if kind is str else tuple(variables), tuple(evidence) if evidence else (), elimination_order)
 
 
 def log_mass(c: Compiled, evidence_ids: tuple[int, ...], codes: tuple[int, ...], order_key: Any = "auto",
