@@ -17,6 +17,8 @@ __all__ = ["min_fill_run"]
 
 def _scores(adj: dict[int, set[int]], candidates: Iterable[int]) -> tuple[dict, set, int, dict]:
     """Start a run: neighbour bitmasks, candidates (set and bitmask), their fill counts."""
+    # (loops, not comprehensions: on Python 3.11 a comprehension is a function call, and the
+    # neighbourhoods of a query piece hold a few variables; a new question plans once)
     bits = {}
     for v, near in adj.items():
         m = 0
@@ -30,8 +32,14 @@ def _scores(adj: dict[int, set[int]], candidates: Iterable[int]) -> tuple[dict, 
         todo_bits |= 1 << (v + 1)
         near = adj[v]
         k = len(near)
+        if k < 2:
+            current[v] = 0
+            continue
         m = bits[v]
-        current[v] = (k * (k - 1) - sum([(m & bits[a]).bit_count() for a in near])) // 2 if k > 1 else 0
+        linked = 0
+        for a in near:
+            linked += (m & bits[a]).bit_count()
+        current[v] = (k * (k - 1) - linked) // 2
     return bits, todo, todo_bits, current
 
 
@@ -54,7 +62,7 @@ def min_fill_run(adj: dict[int, set[int]], candidates: Iterable[int],
     after ``seconds``, the candidates left, sorted (``adj`` holds what remains of the graph).
     """
     bits, todo, todo_bits, current = _scores(adj, candidates)
-    heap = [(s, v) for v, s in current.items()]
+    heap = list(zip(current.values(), current))  # (score, variable)
     heapq.heapify(heap)
     pop, push = heapq.heappop, heapq.heappush
     order: list[int] = []
@@ -113,7 +121,9 @@ def _connect(v: int, nbrs: set[int], nmask: int, adj: dict, bits: dict, todo: se
             new.discard(a)
             near |= new
             ma |= missing
-            fill.extend([(a, b) for b in new if a < b])  # each edge once
+            for b in new:
+                if a < b:  # each edge once
+                    fill.append((a, b))
             grew |= 1 << (a + 1)
         bits[a] = ma
     changed = {}
@@ -126,7 +136,10 @@ def _connect(v: int, nbrs: set[int], nmask: int, adj: dict, bits: dict, todo: se
             changed[u] = current[u] - len(near) + (m & nmask).bit_count()
         else:
             k = len(near)
-            changed[u] = (k * (k - 1) - sum([(m & bits[a]).bit_count() for a in near])) // 2
+            linked = 0
+            for a in near:
+                linked += (m & bits[a]).bit_count()
+            changed[u] = (k * (k - 1) - linked) // 2
     if fill:  # common neighbours that did not grow (those were recomputed above)
         _fill_edges(fill, bits, todo_bits & ~grew, changed, current)
     return changed

@@ -116,7 +116,10 @@ def order_cost(cliques: Iterable[tuple], cards: Mapping[Any, int] | Sequence[int
     9
     """
     card, prod = cards.__getitem__, math.prod
-    return sum([prod(map(card, clique)) for clique in cliques])
+    total = 0
+    for clique in cliques:  # (a loop, not a comprehension: a Python 3.11 comprehension is a call)
+        total += prod(map(card, clique))
+    return total
 
 
 def reverse_cuthill_mckee(adj: dict, cards: Mapping[Any, int], candidates: list, rank: Mapping[Any, int],

@@ -119,7 +119,8 @@ class Simulation:
             ops = tuple(sorted(pop(v, ())))
             if len(ops) == 1:
                 union = scopes[ops[0]]
-                kept = tuple([u for u in union if u != v])
+                at = union.index(v)  # (v is in the scope that holds it)
+                kept = union[:at] + union[at + 1:]
             else:
                 merged = dict.fromkeys(chain(map(scope_of, ops)))
                 union = tuple(merged)
@@ -182,8 +183,11 @@ class Fusion:
         # per slot its characters: the inputs' now, a step's when its einsum is emitted (a slot
         # is read only after that; inlined steps never are)
         char = chars.__getitem__
-        self.words: list[str | None] = ["".join(map(char, s)) for s in scopes[:n_inputs]]
-        self.words.extend([None] * (len(scopes) - n_inputs))
+        words: list[str | None] = []
+        for s in scopes[:n_inputs]:
+            words.append("".join(map(char, s)))
+        words.extend([None] * (len(scopes) - n_inputs))
+        self.words = words
         cards = c.cards
         self.card = (lambda u: 64 if u == BATCH else cards[u]) if BATCH in chars else cards.__getitem__
 
@@ -250,11 +254,24 @@ class Fusion:
         pending = self.pending
         if pending.keys().isdisjoint(ops):
             return ops, 1
-        inner = [o for o in ops if o in pending]
-        factor = math.prod([pending[o][1] for o in inner])
+        # (loops, not comprehensions: on Python 3.11 a comprehension is a function call, and a
+        # step has a few operands; a new question plans once)
+        inner = []
+        factor = 1
+        for o in ops:
+            p = pending.get(o)
+            if p is not None:
+                inner.append(o)
+                factor *= p[1]
         if allow and base * factor <= tuning.FUSE_LIMIT:
-            merged = tuple([x for o in ops for x in (pending.pop(o)[0] if o in inner else (o,))])
-            return merged, factor
+            merged: list[int] = []
+            for o in ops:
+                p = pending.pop(o, None)
+                if p is None:
+                    merged.append(o)
+                else:
+                    merged.extend(p[0])
+            return tuple(merged), factor
         for o in inner:
             self.emit(o)
         return ops, 1
@@ -270,14 +287,14 @@ class Fusion:
                 self.program.append(Instruction(slot, ops, self.subscripts(ops, union), union.index(v), None))
                 continue
             if base is None:
-                base = math.prod([card(u) for u in union])
+                base = math.prod(map(card, union))
             if waiting.isdisjoint(ops):  # (gather's first test, without the call)
                 pending[slot] = (ops, card(v), base)
                 continue
             ops, factor = self.gather(ops, True, base)
             # the iteration space of ops is base * factor; eliminated inside: card(v) * factor
             pending[slot] = (ops, card(v) * factor, base * factor)
-        ops, _ = self.gather(final_ops, True, math.prod([card(u) for u in self.out]))
+        ops, _ = self.gather(final_ops, True, math.prod(map(card, self.out)))
         for slot in sorted(self.pending):
             self.emit(slot)
         return self.program, (ops, self.subscripts(ops, self.out))
