@@ -89,7 +89,7 @@ DEFAULT_MAX_MEMORY = 2 * 2**30
 
 # -- query planning (benchmarks/inference.py, single posteriors cold and warm) -------------------
 #: A side piece's CPD of at most this many entries is checked for a possible assignment from Python
-#: lists (its rows' most likely states and positive entries, made once per plan) instead of a numpy
+#: lists (its rows' most likely states and positive entries, made on a plan's second check) instead of a numpy
 #: row and argmax per call (bench: benchmarks/inference.py's warm single posteriors on munin, counted
 #: with callgrind: 612k -> 558k instructions per call).
 WITNESS_LIST_ENTRIES = 2**12

@@ -188,7 +188,11 @@ def test_side_piece_witness_lists_agree_with_numpy_rows(seed, monkeypatch):
         got = []
         for observed, codes in cases:
             _Plan.evidence_ids = observed
-            got.append(_Check(c, factors, observed)._witness(c, _Plan, codes))
+            check = _Check(c, factors, observed)
+            first = check._witness(c, _Plan, codes)  # numpy rows
+            second = check._witness(c, _Plan, codes)  # the lists of tables up to the limit
+            assert first == second
+            got.append(second)
         outcomes[limit] = got
     assert outcomes[0] == outcomes[lists]
     assert True in outcomes[0] and False in outcomes[0]  # both outcomes were exercised

@@ -39,6 +39,7 @@ class _Check:
         self.factors = factors
         self.sp: SubPlan | None = None
         self.forward: list | None = None
+        self.listed = False  # whether forward holds the Python lists (see _witness)
         self.guards = _guard_inputs(c, factors, evidence_ids) if c.is_bn else None
 
     def may_be_zero(self, c: Compiled, plan: Plan, codes: Sequence[int]) -> bool:
@@ -70,10 +71,15 @@ class _Check:
         likely state given its parents and checking that each observed state stays possible. True
         proves the piece's total positive; False proves nothing (the exact check runs then).
         """
-        if self.forward is None:
-            self.forward = [_witness_step(*item) for item in _parents_first(c, self.factors)]
+        forward = self.forward
+        if forward is None:  # a first check reads numpy rows (a question asked once makes no lists)
+            forward = self.forward = [(v, parents, (), None, None, table)
+                                      for table, parents, v in _parents_first(c, self.factors)]
+        elif not self.listed:  # from the second on, small tables are read from Python lists
+            self.listed = True
+            forward = self.forward = [_witness_step(table, parents, v) for v, parents, _, _, _, table in forward]
         state = dict(zip(plan.evidence_ids, codes))
-        for v, parents, strides, best, positive, table in self.forward:
+        for v, parents, strides, best, positive, table in forward:
             s = state.get(v)
             if best is None:  # a big table: its row read by numpy
                 row = table[tuple([state[u] for u in parents])] if parents else table
