@@ -23,15 +23,16 @@ Orders = tuple[list, list[tuple]]
 MinFill = tuple[Callable[..., Orders], Callable[..., Orders]]
 
 
-def _bfs(adj: Mapping[Any, set], start: Any, inside: set, key: Any) -> tuple[list, dict]:
-    """Breadth-first order of the piece of ``start`` within ``inside`` (neighbours by ``key``), levels."""
+def _bfs(near: Mapping[Any, list], start: Any) -> tuple[list, dict]:
+    """Breadth-first order of the piece of ``start`` and its levels (``near[v]``: v's neighbours, in visiting order)."""
     level = {start: 0}
     order = [start]
     for v in order:  # grows while iterating: a queue
         step = level[v] + 1
-        for u in sorted([u for u in adj[v] if u in inside and u not in level], key=key):
-            level[u] = step
-            order.append(u)
+        for u in near[v]:
+            if u not in level:
+                level[u] = step
+                order.append(u)
     return order, level
 
 
@@ -51,20 +52,21 @@ def cuthill_mckee(adj: Mapping[Any, set], candidates: Iterable[Any], rank: Mappi
     ['a', 'b', 'c']
     """
     inside = set(candidates)
-    degree = {v: len([u for u in adj[v] if u in inside]) for v in inside}
-
-    def key(v: Any) -> tuple[int, int]:
-        return degree[v], rank[v]
-
+    # each node's neighbours within the candidates, sorted once by (degree, rank): a search
+    # visits the unvisited ones in that order
+    within = {v: adj[v] & inside for v in inside}
+    keys = {v: (len(ns), rank[v]) for v, ns in within.items()}
+    key = keys.__getitem__
+    near = {v: sorted(ns, key=key) for v, ns in within.items()}
     order: list = []
     seen: set = set()
     for first in sorted(inside, key=rank.__getitem__):
         if first in seen:
             continue
-        piece, level = _bfs(adj, min(_bfs(adj, first, inside, key)[0], key=key), inside, key)
+        piece, level = _bfs(near, min(_bfs(near, first)[0], key=key))
         far = level[piece[-1]]
         while True:  # George-Liu: a few rounds in practice
-            nxt_piece, nxt_level = _bfs(adj, min([v for v in piece if level[v] == far], key=key), inside, key)
+            nxt_piece, nxt_level = _bfs(near, min([v for v in piece if level[v] == far], key=key))
             if nxt_level[nxt_piece[-1]] <= far:
                 break
             piece, level, far = nxt_piece, nxt_level, nxt_level[nxt_piece[-1]]

@@ -196,3 +196,28 @@ def test_side_piece_witness_lists_agree_with_numpy_rows(seed, monkeypatch):
         outcomes[limit] = got
     assert outcomes[0] == outcomes[lists]
     assert True in outcomes[0] and False in outcomes[0]  # both outcomes were exercised
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_reused_witness_walks_only_what_the_evidence_reaches(seed):
+    # from its second check on, a side piece's witness starts from the states no evidence
+    # reaches (found once); its answers are those of a first check (numpy rows, full walk)
+    rng = np.random.default_rng(seed)
+    bn = random_network(12, max_parents=3, max_cardinality=3, rng=seed, zero_fraction=0.4)
+    c = compiled(bn)
+    factors = list(range(len(c.names)))
+    observed = tuple(sorted(rng.choice(range(6, 12), 3, replace=False).tolist()))
+
+    class _Plan:  # what _witness reads of its plan
+        evidence_ids = observed
+
+    reused = _Check(c, factors, observed)
+    outcomes = []
+    for _ in range(80):
+        codes = tuple(int(rng.integers(c.cards[v])) for v in observed)
+        expected = _Check(c, factors, observed)._witness(c, _Plan, codes)  # a first check
+        assert reused._witness(c, _Plan, codes) == expected
+        outcomes.append(expected)
+    assert reused.start and len(reused.forward) + len(reused.start) == len(factors)
+    assert not set(reused.start) & set(observed)
+    assert True in outcomes and False in outcomes  # both outcomes were exercised

@@ -289,3 +289,51 @@ def test_partition_benchmark_writes_its_table(tmp_path):
                     "--pgmpy-seconds", "0", "--output", str(out)], check=True, cwd=root, capture_output=True, timeout=600)
     table = out.read_text()
     assert "| 4x4 | 4 |" in table and "| not run |" in table
+
+
+def _reference_cuthill_mckee(adj, candidates, rank):
+    # the textbook form: each search sorts a node's unvisited neighbours by (degree, rank) as it goes
+    inside = set(candidates)
+    degree = {v: len([u for u in adj[v] if u in inside]) for v in inside}
+
+    def key(v):
+        return degree[v], rank[v]
+
+    def bfs(start):
+        level, order = {start: 0}, [start]
+        for v in order:
+            for u in sorted([u for u in adj[v] if u in inside and u not in level], key=key):
+                level[u] = level[v] + 1
+                order.append(u)
+        return order, level
+
+    order, seen = [], set()
+    for first in sorted(inside, key=rank.__getitem__):
+        if first in seen:
+            continue
+        piece, level = bfs(min(bfs(first)[0], key=key))
+        far = level[piece[-1]]
+        while True:
+            nxt, nxt_level = bfs(min([v for v in piece if level[v] == far], key=key))
+            if nxt_level[nxt[-1]] <= far:
+                break
+            piece, level, far = nxt, nxt_level, nxt_level[nxt[-1]]
+        order.extend(piece)
+        seen.update(piece)
+    return order
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_cuthill_mckee_matches_the_textbook_search(seed):
+    # neighbours sorted once per node give the same order as sorting them during each search
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 30))
+    names = [f"v{i}" for i in range(n)] if seed % 2 else list(range(n))
+    adj = {v: set() for v in names}
+    for i, j in zip(*np.triu_indices(n, 1)):
+        if rng.random() < 0.4 * (seed % 5 + 1) / 5:
+            adj[names[i]].add(names[j])
+            adj[names[j]].add(names[i])
+    candidates = [v for v in names if rng.random() < 0.8] or names[:1]
+    rank = dict(zip(names, rng.permutation(n).tolist()))
+    assert bandwidth.cuthill_mckee(adj, candidates, rank) == _reference_cuthill_mckee(adj, candidates, rank)

@@ -40,6 +40,7 @@ class _Check:
         self.sp: SubPlan | None = None
         self.forward: list | None = None
         self.listed = False  # whether forward holds the Python lists (see _witness)
+        self.start: dict[int, int] = {}  # the walk's states that no evidence reaches (listed walks)
         self.guards = _guard_inputs(c, factors, evidence_ids) if c.is_bn else None
 
     def may_be_zero(self, c: Compiled, plan: Plan, codes: Sequence[int]) -> bool:
@@ -77,8 +78,10 @@ class _Check:
                                       for table, parents, v in _parents_first(c, self.factors)]
         elif not self.listed:  # from the second on, small tables are read from Python lists
             self.listed = True
-            forward = self.forward = [_witness_step(table, parents, v) for v, parents, _, _, _, table in forward]
-        state = dict(zip(plan.evidence_ids, codes))
+            forward, self.start = _listed_walk(forward, plan.evidence_ids)
+            self.forward = forward
+        state = self.start.copy()
+        state.update(zip(plan.evidence_ids, codes))
         for v, parents, strides, best, positive, table in forward:
             s = state.get(v)
             if best is None:  # a big table: its row read by numpy
@@ -117,6 +120,25 @@ def _parents_first(c: Compiled, factors: Sequence[int]) -> list[tuple]:
                 stack.append((u, True))
                 stack.extend([(p, False) for p in items[u][1] if p in items and p not in placed])
     return order
+
+
+def _listed_walk(forward: list[tuple], evidence_ids: Sequence[int]) -> tuple[list[tuple], dict[int, int]]:
+    """Return the witness walk of a second check on: ``(steps, start)``.
+
+    An unobserved variable whose parents are all such variables gets the same state on every
+    check (no evidence reaches it): ``start`` holds those states, found once; ``steps`` are the
+    others' :func:`_witness_step` (parents first, as in ``forward``).
+    """
+    observed = set(evidence_ids)
+    start: dict[int, int] = {}
+    steps = []
+    for v, parents, _, _, _, table in forward:
+        if v not in observed and all([u in start for u in parents]):
+            # its most likely state given its parents' (the argmax _witness_step's lists hold)
+            start[v] = int((table[tuple([start[u] for u in parents])] if parents else table).argmax())
+        else:
+            steps.append(_witness_step(table, parents, v))
+    return steps, start
 
 
 def _witness_step(table: np.ndarray, parents: tuple[int, ...], v: int) -> tuple:
