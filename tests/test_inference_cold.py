@@ -155,8 +155,9 @@ def test_child_has_pieces_past_fuse_limit_that_run_as_one_einsum():
         assert sorted(step.variable for step in sp.planned_steps()) == sorted(hidden)
 
 
-def test_side_piece_witness_visits_parents_first():
-    bn = pl.read_bif(DATA / "alarm.bif.gz")
+@pytest.mark.parametrize("name", ["alarm", "munin"])  # declared children first / parents first
+def test_side_piece_witness_visits_parents_first(name):
+    bn = pl.read_bif(DATA / f"{name}.bif.gz")
     c = compiled(bn)
     factors = list(range(len(c.names)))[::-1]  # children before parents in the list
     order = _parents_first(c, factors)

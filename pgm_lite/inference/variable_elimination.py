@@ -102,23 +102,45 @@ class _Check:
 
 
 def _parents_first(c: Compiled, factors: Sequence[int]) -> list[tuple]:
-    """``(table, parents, child)`` of each CPD of a piece, parents' CPDs first (the piece's own order)."""
-    items = {}
-    for f in factors:
-        table, scope = c.table_of(f)
-        items[scope[-1]] = (table, scope[:-1], scope[-1])
+    """``(table, parents, child)`` of each CPD of a piece, parents' CPDs first.
+
+    By child id when that order already puts parents first (one pass: a model declared parents
+    first, as most files are), else depth first from each CPD in that order (the witness's
+    states do not depend on which such order it walks).
+    """
+    tables, scopes = c.tables_of(list(factors))
+    items = sorted(zip([s[-1] for s in scopes], tables, scopes))
+    inside = {item[0] for item in items}
     order: list[tuple] = []
     placed: set[int] = set()
-    for v in items:  # depth first, a CPD after those of its parents in the piece
-        stack = [(v, False)]
+    for v, table, scope in items:
+        for p in scope[:-1]:
+            if p not in placed and p in inside:
+                return _depth_first({v: (t, s[:-1], v) for v, t, s in items})
+        placed.add(v)
+        order.append((table, scope[:-1], v))
+    return order
+
+
+def _depth_first(items: dict[int, tuple]) -> list[tuple]:
+    """Order the items of :func:`_parents_first` (by child) so that each follows its parents'."""
+    order: list[tuple] = []
+    placed: set[int] = set()
+    for v in items:
+        if v in placed:
+            continue
+        stack = [v]
         while stack:
-            u, ready = stack.pop()
-            if ready:
-                order.append(items[u])
-            elif u not in placed:
-                placed.add(u)
-                stack.append((u, True))
-                stack.extend([(p, False) for p in items[u][1] if p in items and p not in placed])
+            u = stack[-1]
+            for p in items[u][1]:
+                if p not in placed and p in items:
+                    stack.append(p)  # an unplaced parent first
+                    break
+            else:
+                stack.pop()
+                if u not in placed:
+                    placed.add(u)
+                    order.append(items[u])
     return order
 
 
