@@ -213,6 +213,28 @@ def test_side_steps_match_the_transfer_matrix_in_any_order(small_steps):
     assert "KNP" in seen
 
 
+def test_a_side_step_reads_a_lone_small_operand_in_place(small_steps):
+    # a big step whose small side is one table, already in the product's axis order, multiplies
+    # that table itself (no identity einsum copying it first); other small sides get their product
+    mn, rows = ising(5, 6, J=0.6, h=-0.3)
+    expected = transfer_log_z(5, 6, 0.6, -0.3)
+    direct = made = 0
+    for order in ("reverse-cuthill-mckee", "min-fill", rows, rows[::-1]):
+        mn = mn.copy()
+        c = compiled(mn)
+        plan = get_plan(c, (), (), elimination_key(c, order), need_value=True)
+        for sp in plan.subplans:
+            n_steps = len(sp.inputs) + len(sp.steps)  # slots past these hold small sides' products
+            for ins in sp.program:
+                lhs, rhs = ins.subscripts.split("->")
+                assert lhs != rhs  # never a copy
+                if ins.side is not None:
+                    direct += ins.operands[1] < n_steps
+                    made += ins.operands[1] >= n_steps
+        assert pl.log_partition_function(mn, elimination_order=order) == pytest.approx(expected, rel=1e-12)
+    assert direct and made
+
+
 @pytest.mark.parametrize("form", ["KPN", "PKN", "KNP", "NKP"])
 @pytest.mark.parametrize("rows", [1, 2, 5])
 def test_every_side_form_is_the_einsum_it_replaces(form, rows, monkeypatch):

@@ -237,10 +237,14 @@ class Fusion:
         big, small_scope = side
         scopes = self.scopes
         plan, scope = side_plan(scopes[big], small_scope, scopes[slot], self.card)
+        others = tuple([o for o in ops if o != big])
+        if len(others) == 1 and scopes[others[0]] == scope:  # already the product, in its order
+            self.program.append(Instruction(slot, (big, others[0]),
+                                            self.subscripts((big, others[0]), scopes[slot], slot), None, None, plan))
+            return
         tmp = len(scopes)
         scopes.append(scope)
         self.words.append(None)
-        others = tuple([o for o in ops if o != big])
         self.program.append(Instruction(tmp, others, self.subscripts(others, scope, tmp), None, None))
         self.program.append(Instruction(slot, (big, tmp), self.subscripts((big, tmp), scopes[slot], slot), None, None,
                                         plan))
