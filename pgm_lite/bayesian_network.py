@@ -198,7 +198,10 @@ class BayesianNetwork(GraphicalModel):
 
     def cpds(self) -> list[TabularCPD]:
         """Return the CPDs that exist, in declaration order."""
-        return [self._cpds[v] for v in self._states if v in self._cpds]
+        cpds = self._cpds
+        if len(cpds) == len(self._states):  # every variable has one: no test per variable
+            return list(map(cpds.__getitem__, self._states))
+        return [cpds[v] for v in self._states if v in cpds]
 
     def is_fully_specified(self) -> bool:
         """Whether every variable has a CPD."""

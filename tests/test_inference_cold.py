@@ -222,3 +222,17 @@ def test_a_reused_witness_walks_only_what_the_evidence_reaches(seed):
     assert reused.start and len(reused.forward) + len(reused.start) == len(factors)
     assert not set(reused.start) & set(observed)
     assert True in outcomes and False in outcomes  # both outcomes were exercised
+
+
+@pytest.mark.parametrize("name", ["alarm", "munin"])  # read all at once / per variable first
+def test_the_structure_read_at_once_is_the_cpds(name):
+    bn = pl.read_bif(DATA / f"{name}.bif.gz")
+    c = compiled(bn)
+    pl.query(bn, [bn.variables[-1]], {bn.variables[0]: 0})  # a first question reads its part
+    expected = [tuple(c.index[p] for p in bn.cpd(v).parents) for v in bn.variables]
+    assert c.parents == expected
+    assert c.scopes == [(*ps, v) for v, ps in enumerate(expected)]
+    assert bn.cpds() == [bn.cpd(v) for v in bn.variables]
+    partial = pl.BayesianNetwork(list(bn.structure.edges), states={v: list(s) for v, s in bn.state_names.items()})
+    partial.add_cpd(bn.cpd(bn.variables[3]))
+    assert partial.cpds() == [bn.cpd(bn.variables[3])]  # only those that exist

@@ -216,9 +216,8 @@ class Compiled:
         """Ids of the parents of variable ``v`` (Bayesian networks; read on first use)."""
         got = self.parent_ids[v]
         if got is None:
-            index = self.index
             cpd = self._cpds[v] or self._cpd(v)
-            got = self.parent_ids[v] = tuple([index[p] for p in cpd.parents])
+            got = self.parent_ids[v] = tuple(map(self.index.__getitem__, cpd.parents))
         return got
 
     def scope(self, f: int) -> tuple[int, ...]:
@@ -232,8 +231,15 @@ class Compiled:
         """Read every factor's parents and scope now (once; a model asked again will be read widely)."""
         if not self._structured:
             self._read_cpds()
-            for f in range(self.n_factors):
-                self.scope(f)
+            # one loop, no call per factor (a small network's first question reads them all)
+            id_of = self.index.__getitem__
+            parent_ids, scope_ids = self.parent_ids, self.scope_ids
+            for f, cpd in enumerate(self._cpds):
+                got = parent_ids[f]
+                if got is None:
+                    got = parent_ids[f] = tuple(map(id_of, cpd.parents))
+                if scope_ids[f] is None:
+                    scope_ids[f] = (*got, f)
             self._structured = True
 
     @property
