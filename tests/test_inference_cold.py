@@ -233,6 +233,9 @@ def test_the_structure_read_at_once_is_the_cpds(name):
     assert c.parents == expected
     assert c.scopes == [(*ps, v) for v, ps in enumerate(expected)]
     assert bn.cpds() == [bn.cpd(v) for v in bn.variables]
-    partial = pl.BayesianNetwork(list(bn.structure.edges), states={v: list(s) for v, s in bn.state_names.items()})
+    states = {v: list(s) for v, s in bn.state_names.items()}
+    added_last_first = pl.BayesianNetwork(list(bn.structure.edges), bn.cpds()[::-1], states=states)
+    assert added_last_first.cpds() == [bn.cpd(v) for v in added_last_first.variables]  # declaration order
+    partial = pl.BayesianNetwork(list(bn.structure.edges), states=states)
     partial.add_cpd(bn.cpd(bn.variables[3]))
     assert partial.cpds() == [bn.cpd(bn.variables[3])]  # only those that exist
