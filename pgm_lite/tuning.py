@@ -102,8 +102,11 @@ WHOLE_LIMIT = 24_576
 #: operand count is at most this: planning it step by step costs 3x more on a new question and
 #: its warm runs are no faster (bench: /tmp/plancold/pieceab.py on child's pieces, 2.1k-4.1k:
 #: first call 53-84 us one einsum vs 150-250 us planned, warm 11-25 us either way; past 8k the
-#: planned pieces run warm 1.5x faster).
-ONE_EINSUM_WORK = 4_096
+#: planned pieces run warm 1.5x faster). Raised from 4,096 to 8,192 with callgrind counts of
+#: benchmarks/inference.py's fixed cases (win95pts, whose LclGrbld piece has work 5,120: cold
+#: 424k -> 310k instructions per question, warm 108k -> 116k; the tree before
+#: the re-cut, f5f2108, had 307k / 123k); no other shipped network has a piece between the two.
+ONE_EINSUM_WORK = 8_192
 #: A single posterior's piece of at most this many CPDs is planned from the CPDs as they are; a
 #: bigger one first sums single-child parents into their child's table (cached per model); 0:
 #: every piece is folded. Bench (/tmp A/B of vs_pyagrum.py's cases, interleaved, 2-core machine

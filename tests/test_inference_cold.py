@@ -155,6 +155,23 @@ def test_child_has_pieces_past_fuse_limit_that_run_as_one_einsum():
         assert sorted(step.variable for step in sp.planned_steps()) == sorted(hidden)
 
 
+def test_win95pts_piece_between_4k_and_8k_work_runs_as_one_einsum(monkeypatch):
+    # the benchmark's LclGrbld question: one piece of 9 tables over 512 entries (work 5,120)
+    bn = pl.read_bif(DATA / "win95pts.bif.gz")
+    evidence = {"PSERRMEM": "No_Error", "PrtFile": "Yes", "DSApplctn": "Windows"}
+    c = compiled(bn)
+    first = pl.query(bn, ["LclGrbld"], evidence).values
+    assert pl.query(bn, ["LclGrbld"], evidence).values.tobytes() == first.tobytes()
+    pieces = [sp for plan in c.plans.values() for sp in plan.subplans if len(sp.input_scopes) > 1]
+    works = [math.prod([c.cards[u] for u in set().union(*sp.input_scopes)]) * len(sp.input_scopes)
+             for sp in pieces]
+    assert any(4_096 < w <= tuning.ONE_EINSUM_WORK for w in works)
+    assert all(sp.steps is None for sp in pieces)
+    monkeypatch.setattr(tuning, "ONE_EINSUM_WORK", 0)  # planned step by step: the same numbers
+    planned = pl.query(bn.copy(), ["LclGrbld"], evidence).values
+    np.testing.assert_allclose(first, planned, rtol=0, atol=1e-15)
+
+
 @pytest.mark.parametrize("name", ["alarm", "munin"])  # declared children first / parents first
 def test_side_piece_witness_visits_parents_first(name):
     bn = pl.read_bif(DATA / f"{name}.bif.gz")
