@@ -177,9 +177,10 @@ register_engine("partition_function", "pgm_lite.inference:model_partition_functi
 register_engine("log_partition_function", "pgm_lite.inference:log_partition_function")
 register_engine("equivalence_class", "pgm_lite.equivalence:cpdag")
 # the Dask paths of predict / compiled queries / fit / log_likelihood / sample (no Dask imported)
-for _name in ("predict", "compiled_query", "fit", "log_likelihood", "sample"):
-    register_engine(dask_engine_name(_name), f"pgm_lite.distributed:dask_{_name}")
-del _name
+for _name, _function in (("predict", "dask_predict"), ("compiled_query", "dask_query"), ("fit", "dask_fit"),
+                         ("log_likelihood", "dask_log_likelihood"), ("sample", "dask_sample")):
+    register_engine(dask_engine_name(_name), f"pgm_lite.distributed:{_function}")
+del _name, _function
 
 
 def __getattr__(name: str) -> Any:

@@ -207,6 +207,21 @@ def test_dask_engines_are_registered_lazily():
     assert engine("dask:fit") is importlib.import_module("pgm_lite.distributed").dask_fit
 
 
+DASK_ENGINES = {"predict": "dask_predict", "compiled_query": "dask_query", "fit": "dask_fit",
+                "log_likelihood": "dask_log_likelihood", "sample": "dask_sample"}
+
+
+@pytest.mark.parametrize("function", sorted(DASK_ENGINES))
+def test_each_dask_engine_resolves_when_it_is_the_first_one_used(function, fresh):
+    # each registered "module:attribute" string must name a real function by itself: once any
+    # one of them imports pgm_lite.distributed, that module registers all of them as functions
+    code = ("import json\nimport pgm_lite as pl\nfrom pgm_lite._model import engine\n"
+            f"found = engine('dask:{function}')\n"
+            "import pgm_lite.distributed as d\n"
+            "print(json.dumps([found.__name__, found is getattr(d, found.__name__)]))\n")
+    assert fresh(code) == [DASK_ENGINES[function], True]
+
+
 # one exported name per lazily loaded package module (render/explore: the import-order tests above),
 # then modules a user or a console script may import first
 FIRST_USES = {module: name for name, module in reversed(list(_type_checking_imports().items()))
