@@ -19,6 +19,7 @@
 import math
 import pathlib
 import pickle
+import sys
 
 import numpy as np
 import pandas as pd
@@ -159,6 +160,43 @@ def test_tables_summing_to_one_are_kept_and_others_renormalised():
     got = _renormalised(strided)
     assert got.flags.c_contiguous
     np.testing.assert_allclose(got, strided / strided.sum(-1, keepdims=True), rtol=1e-15, atol=0)
+
+
+def test_rows_summing_to_one_exactly_are_kept_even_when_float_addition_is_off():
+    # 0.7 + 0.2 + 0.1 is 1 - 2**-53 in float addition (numpy's and Python's order) but exactly
+    # one in real numbers (math.fsum): the row is as normalised as float64 allows, kept as read
+    table = np.array([[0.7, 0.2, 0.1], [0.6, 0.3, 0.1]])
+    assert table.sum(-1).tolist() == [1 - 2**-53] * 2 and [math.fsum(r) for r in table.tolist()] == [1.0, 1.0]
+    table.flags.writeable = False
+    assert _renormalised(table) is table
+    big = np.tile(table, (200, 1))  # past the size summed in Python: numpy's sums, divided
+    got = _renormalised(big)
+    assert got is not big and got.tolist()[0] == (table[0] / (1 - 2**-53)).tolist()
+    bn = pl.BayesianNetwork([("A", "B")], states={"A": ["a0", "a1", "a2"], "B": ["b0", "b1"]})
+    bn.add_cpd(pl.TabularCPD("A", [0.7, 0.2, 0.1]))
+    bn.add_cpd(pl.TabularCPD("B", [[0.5, 0.5], [0.25, 0.75], [1.0, 0.0]], parents=["A"]))
+    assert compiled(bn).table(bn.variables.index("A")) is bn.cpd("A").table
+    np.testing.assert_array_equal(pl.query(bn, ["A"], {"B": 1}).values,
+                                  np.array([0.7 * 0.5, 0.2 * 0.75, 0.0]) / (0.35 + 0.15))
+
+
+def test_a_first_question_on_a_small_network_runs_no_numpy_reduction():
+    bn = pl.read_bif(DATA / "asia.bif.gz")
+    calls = []
+
+    def watch(frame, event, arg):
+        if event == "c_call" and getattr(arg, "__name__", "") == "reduce":
+            calls.append(arg)
+
+    sys.setprofile(watch)
+    try:
+        got = pl.query(bn, ["lung"], {"either": "no", "dysp": "yes"})
+    finally:
+        sys.setprofile(None)
+    assert calls == []
+    codes = {"either": bn.states("either").index("no"), "dysp": bn.states("dysp").index("yes")}
+    expected = _brute_posterior(brute_force_joint(bn), "lung", codes)
+    np.testing.assert_allclose(got.values, expected, rtol=0, atol=TOL)
 
 
 @pytest.mark.parametrize("shape", [(2, 3), (30, 20)])

@@ -39,9 +39,18 @@ def _renormalised(raw: np.ndarray) -> np.ndarray:
 
     Files carry rounding (up to ~1e-6), and pruning barren parts is only exact when every row
     sums to one. Most tables of the shipped networks sum to exactly one and are kept as they
-    are (read-only): no division, no new array.
+    are (read-only): no division, no new array. A tiny table is first checked with exact sums
+    (``math.fsum``, correctly rounded, the same on every Python and numpy): rows that sum to one
+    that way are kept even where float addition in numpy's order is one rounding off, and a
+    first question on a small network runs no numpy reduction (the first one after the CPU
+    caches were flushed costs ~80 us: benchmarks/vs_pyagrum.py "one posterior, cold").
     """
-    rows = raw.size // raw.shape[-1]
+    k = raw.shape[-1]
+    rows = raw.size // k
+    if raw.size <= tuning.EXACT_SUM_ENTRIES:
+        flat, fsum = raw.ravel().tolist(), math.fsum
+        if all([fsum(flat[i:i + k]) == 1.0 for i in range(0, len(flat), k)]):
+            return raw if raw.flags.c_contiguous else np.ascontiguousarray(raw)
     sums = raw.sum(-1, keepdims=True)
     if rows <= tuning.LISTED_ENTRIES:
         exact = sums.ravel().tolist().count(1.0) == rows
