@@ -190,7 +190,9 @@ def label_codes(names: Sequence[str], column: Any) -> np.ndarray:
     if isinstance(column.dtype, pd.CategoricalDtype):
         raw, labels = column.cat.codes.to_numpy(), column.cat.categories.tolist()
     else:
-        raw, labels = pd.factorize(column.to_numpy(dtype=object))  # NaN / None -> -1
+        # the column itself, not an object array of it: pandas' string columns (pyarrow-backed by
+        # default since pandas 3) are hashed in C without making a Python str per cell
+        raw, labels = pd.factorize(column)  # NaN / None / pd.NA -> -1
         labels = labels.tolist()
     labels = [x if isinstance(x, str) else str(x) for x in labels]
     if labels == list(names):

@@ -113,6 +113,21 @@ def test_every_input_form_gives_the_same_codes(rows_and_model, monkeypatch):
     np.testing.assert_array_equal(encode_table(model, array), array)
 
 
+@pytest.mark.parametrize("dtype", [object, "string", "string[pyarrow]", "str"])
+def test_text_columns_of_every_pandas_string_dtype_give_the_same_codes(dtype):
+    # pandas 3 reads and casts text as a pyarrow-backed "str" dtype: hashed in C, no str per cell
+    bn = pl.BayesianNetwork([("A", "B")], states={"A": ["no", "yes"], "B": ["lo", "mid", "hi"]})
+    data = pd.DataFrame({"A": ["yes", "no", None, "yes"], "B": ["hi", "lo", "mid", None]}).astype(dtype)
+    assert encode_columns(bn, data, allow_missing=True).tolist() == [[1, 0, -1, 1], [2, 0, 1, -1]]
+    with pytest.raises(pl.PGMError, match=r"column 'A' has 1 missing value\(s\)"):
+        encode_columns(bn, data)
+    bad = pd.DataFrame({"A": ["no", "maybe"], "B": ["lo", "hi"]}).astype(dtype)
+    with pytest.raises(pl.VariableNotFoundError, match=r"column 'A' has unknown state 'maybe'; choose from"):
+        encode_columns(bn, bad)
+    fitted = pl.fit(bn, data.dropna())
+    np.testing.assert_allclose(fitted.cpd("A").table, [0.5, 0.5], rtol=0, atol=1e-15)
+
+
 def test_numbers_that_spell_state_names_are_read_as_names():
     bn = pl.BayesianNetwork([("A", "B")], states={"A": ["10", "5", "7"], "B": ["x", "y"]})
     data = pd.DataFrame({"A": [7, 10, 5, 5, np.nan], "B": ["y", "x", "x", "y", None]})
