@@ -214,6 +214,9 @@ def _encode_column(variable: str, names: Sequence[str], column: Any, allow_missi
         values = column.to_numpy()
     else:
         values = label_codes(names, column)
+        if len(values) and values.min() >= 0:  # one pass: -1 (missing) and -2 (unknown) are the only bad codes
+            out[:] = values
+            return
         missing = values == -1
     some_missing = bool(missing.any())
     if some_missing:
