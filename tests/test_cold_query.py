@@ -199,6 +199,34 @@ def test_a_first_question_on_a_small_network_runs_no_numpy_reduction():
     np.testing.assert_allclose(got.values, expected, rtol=0, atol=TOL)
 
 
+@pytest.mark.parametrize("name", ["asia", "cancer", "earthquake", "survey"])
+def test_first_marginals_of_a_tiny_network_run_no_numpy_reduction_and_match_brute_force(name):
+    bn = pl.read_bif(DATA / f"{name}.bif.gz")
+    observed = bn.variables[1]
+    evidence = {observed: bn.states(observed)[0]}
+    calls = []
+
+    def watch(frame, event, arg):
+        if event == "c_call" and getattr(arg, "__name__", "") in ("reduce", "zeros"):
+            calls.append(arg)
+
+    sys.setprofile(watch)
+    try:
+        got = pl.marginals(bn, evidence)
+    finally:
+        sys.setprofile(None)
+    assert calls == []
+    joint = brute_force_joint(bn)
+    for v in bn.variables:
+        if v == observed:
+            np.testing.assert_array_equal(got[v].values, [1.0] + [0.0] * (bn.cardinality(v) - 1))
+        else:
+            np.testing.assert_allclose(got[v].values, _brute_posterior(joint, v, {observed: 0}), rtol=0, atol=TOL)
+        assert not got[v].values.flags.writeable
+    again = pl.marginals(bn, evidence)  # a warm run gives the same bits
+    assert all(np.array_equal(again[v].values, got[v].values) for v in bn.variables)
+
+
 @pytest.mark.parametrize("shape", [(2, 3), (30, 20)])
 def test_zeros_are_read_from_the_cpd_as_it_is(shape):
     rng = np.random.default_rng(1)

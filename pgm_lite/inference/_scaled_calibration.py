@@ -30,9 +30,9 @@ _LN2 = math.log(2)
 
 def point_mass(c: Compiled, v: int, code: int) -> DiscreteFactor:
     """Return the marginal of an observed variable: all mass on its observed state."""
-    values = np.zeros(c.cards[v])
-    values[code] = 1.0
-    return DiscreteFactor.from_validated((c.names[v],), values, {c.names[v]: c.states[v]})
+    listed = [0.0] * c.cards[v]
+    listed[code] = 1.0
+    return DiscreteFactor.from_validated((c.names[v],), np.array(listed), {c.names[v]: c.states[v]})
 
 
 def posterior_factors(c: Compiled, results: Mapping[int, np.ndarray], wanted: Iterable[int],

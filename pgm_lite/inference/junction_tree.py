@@ -15,6 +15,8 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
+
 from .. import tuning
 from ..exceptions import MemoryLimitError
 from ..factor import DiscreteFactor
@@ -150,6 +152,15 @@ class _JointPlan:
             if v in reads:
                 fids, subs = reads[v]
                 values = einsum(subs, *[arrays[f] for f in fids])
+                if values.size <= tuning.LISTED_QUOTIENTS:
+                    # summed and divided in Python: an exact sum and the same IEEE quotients as
+                    # numpy's, with no cold numpy reduction or division on a first question
+                    listed = values.tolist()
+                    total = math.fsum(listed)
+                    if not floor <= total < math.inf:
+                        return None
+                    results[v] = np.array(list(map(total.__rtruediv__, listed)))
+                    continue
                 total = float(values.sum())
                 if not floor <= total < math.inf:
                     return None
