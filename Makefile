@@ -51,6 +51,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python -m pip install --quiet pyagrum || true
 	$(BIN)/python benchmarks/io.py
 	$(BIN)/python benchmarks/vs_pyagrum.py
+	$(BIN)/python benchmarks/cold_floor.py
 	$(BIN)/python benchmarks/inference.py
 	$(BIN)/python benchmarks/sampling.py
 	$(BIN)/python benchmarks/update_readme.py

@@ -10,14 +10,16 @@ import pathlib
 import re
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-RESULTS = ["io", "vs_pyagrum", "inference", "sampling"]
+#: the tables of benchmarks/README.md, in order (the summary reads io, vs_pyagrum, inference, sampling)
+RESULTS = ["io", "vs_pyagrum", "cold_floor", "inference", "sampling"]
 START, END = "<!-- benchmarks:start -->", "<!-- benchmarks:end -->"
 INTRO = """# Benchmarks
 
 Every number below comes from one run of the command printed with its table, on the development
 machine (2 cores, x86_64); other libraries (pgmpy, pyAgrum) are measured side by side in the same
-run, cold against cold and warm against warm. `make bench` reruns the four scripts
-(`io.py`, `vs_pyagrum.py`, `inference.py`, `sampling.py`, each writing its table to `results/`) and then
+run, cold against cold and warm against warm. `make bench` reruns the five scripts
+(`io.py`, `vs_pyagrum.py`, `cold_floor.py`, `inference.py`, `sampling.py`, each writing its table to
+`results/`) and then
 `update_readme.py`, which writes this file and the summary in the top-level README. The tests never
 time anything. Timings on a shared 2-core machine are noisy: compare rows of the same run.
 """
@@ -56,7 +58,7 @@ def _span(values):
 
 def summary():
     """The README's benchmark section: one line per benchmark and the link to the tables."""
-    io, vs_pyagrum, inference, sampling = (_result(name) for name in RESULTS)
+    io, vs_pyagrum, inference, sampling = (_result(name) for name in ("io", "vs_pyagrum", "inference", "sampling"))
     fits = _column(sampling.split("Maximum-likelihood fit", 1)[-1], "speed-up")
     pgmpy = re.search(r"^Geometric mean speed-up: (.*?) over pgmpy", inference, flags=re.M)
     agrum = re.search(r"^\| geometric mean \| \| (.*?) \| (.*?) \| (.*?) \| (.*?) \|", vs_pyagrum, flags=re.M)
